@@ -1,0 +1,193 @@
+import {
+  type AuthClientError,
+  BadRequestError,
+  InvalidCredentialsError,
+  InvalidTokenError,
+  RateLimitedError,
+  ServerUnavailableError,
+} from './errors.js';
+
+export interface AuthClientOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:5000`. */
+  readonly baseUrl: string;
+  /** A token from an earlier login, to reuse. */
+  readonly token?: string;
+  /** Per-request timeout; a hung server becomes a ServerUnavailableError. */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export interface LoginResult {
+  readonly token: string;
+  readonly expiresInSeconds: number;
+}
+
+export interface Session {
+  readonly id: string;
+  readonly current: boolean;
+  readonly created_at: string;
+  readonly last_used_at: string;
+  readonly expires_at: string;
+  readonly client_address: string;
+  readonly user_agent: string;
+}
+
+export interface Introspection {
+  readonly active: boolean;
+  readonly sub?: string;
+  readonly username?: string;
+  readonly token_type?: string;
+  readonly iat?: number;
+  readonly exp?: number;
+  readonly client_id?: string;
+}
+
+/**
+ * A small client for a tokenauth server, on the platform's `fetch`. It keeps the token of its
+ * last login and sends it as a Bearer header. It never retries or queues: a failure is reported
+ * at once, typed, so the caller decides.
+ */
+export class AuthClient {
+  readonly #baseUrl: string;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  #token: string | undefined;
+
+  constructor(options: AuthClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#fetch = options.fetch ?? fetch;
+    this.#token = options.token;
+  }
+
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /** Logs in; `password` is omitted only against a server in open (lab) mode. */
+  async login(id: string, password?: string): Promise<LoginResult> {
+    const body: Record<string, string> = { id };
+    if (password !== undefined) body.password = password;
+    const response = await this.#send('POST', '/login', { body, auth: false });
+    const payload = (await response.json()) as { token: string; expires_in: number };
+    this.#token = payload.token;
+    return { token: payload.token, expiresInSeconds: payload.expires_in };
+  }
+
+  async echo(text: string): Promise<string> {
+    const response = await this.#send('POST', '/echo', { body: { text } });
+    return response.text();
+  }
+
+  async me(): Promise<{ id: string; expires_at: string; expires_in: number }> {
+    return (await this.#send('GET', '/me')).json() as Promise<{
+      id: string;
+      expires_at: string;
+      expires_in: number;
+    }>;
+  }
+
+  async sessions(): Promise<Session[]> {
+    const payload = (await (await this.#send('GET', '/sessions')).json()) as {
+      sessions: Session[];
+    };
+    return payload.sessions;
+  }
+
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.#send('DELETE', `/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  /** Revokes this client's token. Idempotent. */
+  async logout(): Promise<void> {
+    await this.#send('POST', '/logout');
+    this.#token = undefined;
+  }
+
+  /** Revokes every token of the logged-in user; resolves how many. */
+  async logoutAll(): Promise<number> {
+    const payload = (await (await this.#send('POST', '/logout/all')).json()) as {
+      revoked: number;
+    };
+    this.#token = undefined;
+    return payload.revoked;
+  }
+
+  /** RFC 7662 introspection, for resource servers holding API client credentials. */
+  async introspect(token: string, client: { id: string; secret: string }): Promise<Introspection> {
+    const basic = Buffer.from(
+      `${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`,
+    ).toString('base64');
+    const response = await this.#send('POST', '/introspect', {
+      body: { token },
+      auth: false,
+      headers: { authorization: `Basic ${basic}` },
+    });
+    return response.json() as Promise<Introspection>;
+  }
+
+  /** Any request, authenticated with the current token; errors are typed as above. */
+  async request(method: string, path: string, body?: Record<string, string>): Promise<Response> {
+    return this.#send(method, path, body === undefined ? {} : { body });
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    options: {
+      body?: Record<string, string>;
+      auth?: boolean;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.auth !== false && this.#token !== undefined) {
+      headers.authorization = `Bearer ${this.#token}`;
+    }
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new ServerUnavailableError(`could not reach ${this.#baseUrl}`, 0, { cause: error });
+    }
+    if (!response.ok) throw await toClientError(response, path === '/login');
+    return response;
+  }
+}
+
+async function toClientError(response: Response, isLogin: boolean): Promise<AuthClientError> {
+  const message = await readErrorMessage(response);
+  const status = response.status;
+  if (status === 401) {
+    // A 401 from /login is about the id and password; from anywhere else, about the token.
+    if (isLogin) return new InvalidCredentialsError(message, status);
+    return new InvalidTokenError(message, status);
+  }
+  if (status === 429) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return new RateLimitedError(message, status, Number.isFinite(retryAfter) ? retryAfter : null);
+  }
+  if (status >= 500) return new ServerUnavailableError(message, status);
+  return new BadRequestError(message, status);
+}
+
+async function readErrorMessage(response: Response): Promise<string> {
+  try {
+    const payload = (await response.json()) as { error?: unknown };
+    if (typeof payload.error === 'string') return payload.error;
+  } catch {
+    // Not our JSON error shape; fall through to the status text.
+  }
+  return `HTTP ${response.status}`;
+}

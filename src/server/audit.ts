@@ -1,0 +1,65 @@
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { fingerprintDigest } from '../core/tokens.js';
+
+export type AuditEvent =
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'login_throttled'
+  | 'lockout_started'
+  | 'logout'
+  | 'logout_all'
+  | 'session_revoked'
+  | 'token_revoked'
+  | 'token_rejected'
+  | 'user_registered'
+  | 'password_changed'
+  | 'client_auth_failed'
+  | 'validation_failed'
+  | 'store_failed';
+
+export interface AuditFields {
+  readonly userId?: string | undefined;
+  readonly outcome: 'success' | 'failure';
+  readonly reason?: string | undefined;
+  /** A token digest: logged only as a short fingerprint. */
+  readonly digest?: string | undefined;
+  readonly count?: number | undefined;
+}
+
+/**
+ * One structured log record per security event. Records carry the request id, client address,
+ * user id and outcome, and never a token, digest, password or secret: a token appears only as a
+ * fingerprint of its digest. pino writes JSON, so CR, LF and escape characters in any value are
+ * escaped and one event stays one line.
+ */
+export class AuditLog {
+  readonly #logger: Logger;
+  readonly #onEvent: (event: AuditEvent, outcome: string) => void;
+
+  constructor(logger: Logger, onEvent: (event: AuditEvent, outcome: string) => void) {
+    this.#logger = logger;
+    this.#onEvent = onEvent;
+  }
+
+  record(request: FastifyRequest | null, event: AuditEvent, fields: AuditFields): void {
+    this.#onEvent(event, fields.outcome);
+    const entry = {
+      audit: true,
+      event,
+      outcome: fields.outcome,
+      reason: fields.reason,
+      userId: fields.userId,
+      tokenFingerprint: fields.digest === undefined ? undefined : fingerprintDigest(fields.digest),
+      count: fields.count,
+      reqId: request?.id,
+      clientAddress: request?.ip,
+    };
+    const level = event === 'store_failed' ? 'error' : 'info';
+    this.#logger[level](entry, event);
+  }
+
+  tokenRejected(request: FastifyRequest, reason: string, digest?: string): void {
+    this.record(request, 'token_rejected', { outcome: 'failure', reason, digest });
+  }
+}

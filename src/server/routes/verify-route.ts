@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateToken } from '../authenticate.js';
+import { sendApiError } from '../error-handler.js';
+import { ApiError, CHALLENGE } from '../errors.js';
+import type { ServerServices } from '../services.js';
+
+const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * Forward-auth for reverse proxies (nginx `auth_request`, Traefik ForwardAuth, Caddy
+ * `forward_auth`). It answers in the onRequest hook, before Fastify would wait for a body:
+ * nginx sends the client's Content-Length on a subrequest that has no body. It only ever
+ * answers 200, 401 or 5xx, since nginx turns any other status of the subrequest into a 500.
+ */
+export function registerVerifyRoute(app: FastifyInstance, services: ServerServices): void {
+  app.route({
+    method: [...ANY_METHOD],
+    url: '/verify',
+    onRequest: async (request, reply) => {
+      try {
+        const auth = await authenticateToken(services, request);
+        reply
+          .code(200)
+          .header('x-auth-user', encodeUserIdHeader(auth.userId))
+          .header('x-auth-expires', new Date(auth.expiresAtMs).toISOString())
+          .header('cache-control', 'no-store')
+          .send();
+      } catch (error) {
+        sendVerifyFailure(request, reply, error);
+      }
+      return reply;
+    },
+    handler: async () => undefined,
+  });
+}
+
+function sendVerifyFailure(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
+  if (error instanceof ApiError && error.statusCode === 400) {
+    // A malformed request is still "not authenticated" to a proxy: 401, never 400.
+    request.log.info({ code: error.code, reason: error.reason }, 'forward-auth refused');
+    const unauthorized = new ApiError('INVALID_TOKEN', {
+      headers: { 'www-authenticate': CHALLENGE.invalidRequest },
+    });
+    sendApiError(reply, unauthorized);
+    return;
+  }
+  throw error;
+}
+
+/**
+ * Header values must be visible ASCII. Ids are Unicode, so anything outside printable ASCII,
+ * and `%` itself, is percent-encoded as UTF-8: `decodeURIComponent` restores the exact id, and
+ * plain ASCII ids such as e-mail addresses pass unchanged.
+ */
+export function encodeUserIdHeader(userId: string): string {
+  return userId.replace(/[^\x21-\x24\x26-\x7e]/gu, (char) => encodeURIComponent(char));
+}

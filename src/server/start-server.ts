@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/server-config.js';
+import { formatDuration } from '../core/durations.js';
+import { describeStoreUrl, openStore } from '../stores/open-store.js';
+import { buildApp } from './app.js';
+import type { ServerServices } from './services.js';
+import { createServices, type ServiceOptions } from './services-factory.js';
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly services: ServerServices;
+  /** Stops accepting, drains in-flight requests, flushes pending writes, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  options: ServiceOptions = {},
+): Promise<RunningServer> {
+  const store = await openStore(config.store, logger);
+  const services = createServices(config, logger, store, options);
+  const app = await buildApp(services);
+  await app.listen({ host: config.host, port: config.port });
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  const sweeper = setInterval(() => void sweepExpired(services), SWEEP_INTERVAL_MS).unref();
+  await announce(services, url);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= shutDown(services, app, sweeper);
+    return closing;
+  };
+  return { url, app, services, close };
+}
+
+async function announce(services: ServerServices, url: string): Promise<void> {
+  const { config, logger } = services;
+  if (config.login === 'open') {
+    logger.warn(
+      { login: 'open' },
+      'open login authenticates nobody: any id gets a token; use it for the lab and tests only',
+    );
+  } else if ((await countUsersSafely(services)) === 0) {
+    logger.warn(
+      `no users yet: add one with \`tokenauth users add ID --store ${describeStoreUrl(config.store)}\``,
+    );
+  }
+  logger.info(
+    {
+      url,
+      store: describeStoreUrl(config.store),
+      login: config.login,
+      tokenTtl: formatDuration(config.tokenTtlMs),
+      idleTimeout: config.idleTimeoutMs === 0 ? 'off' : formatDuration(config.idleTimeoutMs),
+    },
+    'tokenauth ready',
+  );
+}
+
+async function countUsersSafely(services: ServerServices): Promise<number | null> {
+  try {
+    return (await services.store.listUsers()).length;
+  } catch {
+    return null;
+  }
+}
+
+async function sweepExpired(services: ServerServices): Promise<void> {
+  try {
+    const removed = await services.store.deleteExpiredTokens(services.clock.nowMs());
+    if (removed > 0) services.logger.debug({ removed }, 'expired tokens swept');
+  } catch {
+    services.logger.warn({ event: 'sweep_failed' }, 'could not sweep expired tokens');
+  }
+}
+
+async function shutDown(
+  services: ServerServices,
+  app: FastifyInstance,
+  sweeper: NodeJS.Timeout,
+): Promise<void> {
+  clearInterval(sweeper);
+  const drainMs = services.config.shutdownDrainMs;
+  // Past the drain time, connections still open are cut so that shutdown cannot hang.
+  const forceClose = setTimeout(() => app.server.closeAllConnections(), drainMs).unref();
+  await app.close();
+  clearTimeout(forceClose);
+  await services.usage.flush();
+  await services.store.close();
+  services.logger.info('tokenauth stopped');
+}
