@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { MemoryStore } from './memory-store.js';
+import { RedisStore } from './redis/redis-store.js';
 import type { Store } from './store.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Store } from './store.js';
  */
 export async function openStore(url: string, logger: Logger): Promise<Store> {
   if (url === 'memory:') return new MemoryStore();
-  void logger;
+  if (/^rediss?:\/\//.test(url)) return RedisStore.open(url, { logger });
   throw new Error(`unsupported store URL scheme in ${describeStoreUrl(url)}`);
 }
 

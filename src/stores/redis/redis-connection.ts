@@ -1,0 +1,93 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../store.js';
+
+export interface RedisConnectionOptions {
+  readonly logger: Logger;
+  readonly commandTimeoutMs: number;
+}
+
+/** How long a first connection attempt may take before `open` gives up waiting for it. */
+const CONNECT_TIMEOUT_MS = 2000;
+
+/**
+ * A client that fails fast instead of queueing: while Redis is away every command rejects at
+ * once (no offline queue) or after `commandTimeoutMs` (a frozen server), and nothing is resent
+ * after a reconnect, so an INCR can never count twice. Reconnection goes on forever with a
+ * short capped back-off, so the store heals by itself when Redis returns.
+ */
+export function createRedisClient(url: string, options: RedisConnectionOptions): Redis {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  });
+  watchConnection(client, options.logger);
+  return client;
+}
+
+/**
+ * Logs each change of connection state once (lost: warn, back: info), never per command.
+ * Only host, port and database are logged: the URL may carry a password. The 'error'
+ * listener also keeps ioredis from crashing the process with an unhandled 'error' event.
+ */
+function watchConnection(client: Redis, logger: Logger): void {
+  const where = { host: client.options.host, port: client.options.port, db: client.options.db };
+  let state: 'connecting' | 'up' | 'down' = 'connecting';
+
+  const markDown = (reason: string): void => {
+    if (state === 'down') return;
+    const message = state === 'up' ? 'redis connection lost' : 'redis is not reachable';
+    logger.warn({ ...where, reason }, `${message}; retrying in the background`);
+    state = 'down';
+  };
+
+  client.on('ready', () => {
+    if (state === 'down') logger.info(where, 'redis connection restored');
+    else logger.info(where, 'redis connected');
+    state = 'up';
+  });
+  client.on('error', (error: Error) => markDown(error.message));
+  client.on('close', () => markDown('connection closed'));
+}
+
+/**
+ * Wraps any failure of a Redis call. The cause keeps only the error's name and message:
+ * ioredis attaches the command and its arguments to reply errors, and those arguments can be
+ * password hashes or token digests that must not reach a log through `cause`.
+ */
+export function toUnavailable(error: unknown): StoreUnavailableError {
+  const cause = new Error(error instanceof Error ? error.message : 'unknown redis failure');
+  if (error instanceof Error) {
+    cause.name = error.name;
+    if (error.stack !== undefined) cause.stack = error.stack;
+  }
+  return new StoreUnavailableError('redis', { cause });
+}
+
+/** Ends the connection politely, or abruptly when Redis does not answer QUIT in time. */
+export async function closeRedisClient(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'end') return;
+
+  // A deliberate close is not an outage: stop reporting state, but keep swallowing errors.
+  client.removeAllListeners('close');
+  client.removeAllListeners('error');
+  client.on('error', () => {});
+
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  try {
+    if (client.status === 'ready') await Promise.race([client.quit(), gaveUp]);
+  } catch {
+    // Nothing to do: the connection is torn down below either way.
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}

@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** A redis-server child process owned by one test file. */
+export interface RedisServerHandle {
+  /** `redis://127.0.0.1:PORT/0` */
+  readonly url: string;
+  readonly port: number;
+  /** SIGTERM, then waits for the process to exit. Safe to call twice. */
+  stop(): Promise<void>;
+  /** SIGKILL, then waits for the process to exit. */
+  kill(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections but answers nothing. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
+  /** Stops the server if it runs, then starts a fresh one on the same port, empty. */
+  restart(): Promise<void>;
+}
+
+const BINARY = 'redis-server';
+const READY_TIMEOUT_MS = 5000;
+
+/**
+ * Whether Redis tests can run here. A developer without redis-server gets the tests reported
+ * as skipped with this reason; in CI (`CI=true`) a missing server is an error, so a broken
+ * image can never turn the Redis suite green by skipping it.
+ */
+export function redisAvailability(): { available: boolean; reason?: string } {
+  if (findOnPath(BINARY)) return { available: true };
+
+  const reason = `${BINARY} is not on PATH (Debian: apt-get install redis-server)`;
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the Redis tests`);
+  return { available: false, reason };
+}
+
+/** Starts a throwaway redis-server on a free port, without persistence, and waits for PING. */
+export async function startRedisServer(): Promise<RedisServerHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenauth-redis-'));
+  dirs.add(dir);
+  const { port, child: first } = await launchOnFreePort(dir);
+  let child: ChildProcess | null = first;
+  let paused = false;
+
+  const signalAndWait = async (signal: NodeJS.Signals): Promise<void> => {
+    const running = child;
+    child = null;
+    if (!running) return;
+    const exited = waitForExit(running);
+    running.kill(signal);
+    // A stopped process only acts on SIGTERM once it may run again.
+    if (paused) running.kill('SIGCONT');
+    paused = false;
+    await exited;
+    forget(running);
+  };
+
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    port,
+    stop: () => signalAndWait('SIGTERM'),
+    kill: () => signalAndWait('SIGKILL'),
+    pause() {
+      child?.kill('SIGSTOP');
+      paused = child !== null;
+    },
+    resume() {
+      child?.kill('SIGCONT');
+      paused = false;
+    },
+    async restart() {
+      await signalAndWait('SIGTERM');
+      child = await launch(port, dir);
+    },
+  };
+}
+
+/** Every server still running when the test process exits is killed, whatever happened. */
+const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function forget(child: ChildProcess): void {
+  running.delete(child);
+}
+
+/** Another process may take the port between probing and binding: try a few. */
+async function launchOnFreePort(dir: string): Promise<{ port: number; child: ChildProcess }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const port = await findFreePort();
+    try {
+      return { port, child: await launch(port, dir) };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function launch(port: number, dir: string): Promise<ChildProcess> {
+  const logFile = join(dir, 'redis.log');
+  rmSync(logFile, { force: true });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly'];
+  args.push('no', '--dir', dir, '--logfile', logFile);
+
+  const child = spawn(BINARY, args, { stdio: 'ignore' });
+  running.add(child);
+  child.once('exit', () => forget(child));
+  try {
+    await waitUntilReady(child, port);
+  } catch (error) {
+    child.kill('SIGKILL');
+    const log = readLog(logFile);
+    throw new Error(`redis-server on port ${port} did not start: ${log}`, { cause: error });
+  }
+  return child;
+}
+
+async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error('it exited');
+    if (await answersPing(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no PONG within ${READY_TIMEOUT_MS} ms`);
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => finish(false));
+    socket.on('error', () => finish(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+  });
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function findOnPath(binary: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, binary), constants.X_OK);
+      return join(dir, binary);
+    } catch {
+      // Not in this directory; try the next one.
+    }
+  }
+  return null;
+}
+
+function readLog(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ');
+  } catch {
+    return 'no log written';
+  }
+}
