@@ -69,11 +69,16 @@ export class MemoryStore implements Store {
     }
     digests.add(token.digest);
 
-    // Sets iterate in insertion order, which is creation order: the first are the oldest.
-    for (const digest of digests) {
-      if (digests.size <= maxTokensPerUser) break;
-      digests.delete(digest);
-      this.#tokens.delete(digest);
+    const excess = digests.size - maxTokensPerUser;
+    if (excess <= 0) return;
+
+    // Oldest by createdAtMs, not by insertion: a token may be stored after a newer one.
+    // The sort is stable, so equal timestamps fall back to insertion order.
+    // Done synchronously so no other call can observe the user over the limit.
+    const oldestFirst = this.#userTokensOldestFirst(token.userId).slice(0, excess);
+    for (const old of oldestFirst) {
+      digests.delete(old.digest);
+      this.#tokens.delete(old.digest);
     }
   }
 
@@ -110,13 +115,7 @@ export class MemoryStore implements Store {
   }
 
   async listUserTokens(userId: string): Promise<TokenRecord[]> {
-    const digests = this.#tokensByUser.get(userId) ?? [];
-    const tokens: TokenRecord[] = [];
-    for (const digest of digests) {
-      const token = this.#tokens.get(digest);
-      if (token) tokens.push(token);
-    }
-    return tokens.sort((a, b) => a.createdAtMs - b.createdAtMs);
+    return this.#userTokensOldestFirst(userId);
   }
 
   async deleteExpiredTokens(nowMs: number): Promise<number> {
@@ -184,6 +183,16 @@ export class MemoryStore implements Store {
 
   async deleteClient(name: string): Promise<boolean> {
     return this.#clients.delete(name);
+  }
+
+  #userTokensOldestFirst(userId: string): TokenRecord[] {
+    const digests = this.#tokensByUser.get(userId) ?? [];
+    const tokens: TokenRecord[] = [];
+    for (const digest of digests) {
+      const token = this.#tokens.get(digest);
+      if (token) tokens.push(token);
+    }
+    return tokens.sort((a, b) => a.createdAtMs - b.createdAtMs);
   }
 
   #forgetUserDigest(userId: string, digest: string): void {

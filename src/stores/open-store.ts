@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis/redis-store.js';
+import { parseSqliteUrl } from './sqlite/parse-sqlite-url.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 /**
@@ -9,6 +11,7 @@ import type { Store } from './store.js';
  */
 export async function openStore(url: string, logger: Logger): Promise<Store> {
   if (url === 'memory:') return new MemoryStore();
+  if (url.startsWith('sqlite:')) return SqliteStore.open(parseSqliteUrl(url), { logger });
   if (/^rediss?:\/\//.test(url)) return RedisStore.open(url, { logger });
   throw new Error(`unsupported store URL scheme in ${describeStoreUrl(url)}`);
 }
