@@ -116,11 +116,12 @@ describe('SqliteStore on disk', () => {
     }
   });
 
-  it('refuses a token for a user that does not exist', async () => {
+  it('deletes a user and that user\'s tokens in one step', async () => {
     const store = SqliteStore.open(freshPath(), { logger });
     try {
-      await assert.rejects(store.createToken(makeToken('ghost'), 10), { code: /^SQLITE_CONSTR/ });
-
+      await store.createUser({ id: 'ghost', passwordHash: null, disabled: false, createdAtMs: 1 });
+      await store.createToken(makeToken('ghost'), 10);
+      assert.equal(await store.deleteUser('ghost'), true);
       assert.equal(await store.countTokens(), 0);
     } finally {
       await store.close();

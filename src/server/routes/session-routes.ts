@@ -1,33 +1,46 @@
 import type { FastifyInstance } from 'fastify';
 import { digestToken, isWellFormedToken } from '../../core/tokens.js';
 import type { TokenRecord } from '../../stores/store.js';
-import { requireToken } from '../authenticate.js';
+import { type Authenticated, requireToken } from '../authenticate.js';
 import { readPresentedToken } from '../credentials.js';
 import { ApiError, missingToken } from '../errors.js';
-import { bodySchema, idField, stringField, tokenField } from '../schemas.js';
+import {
+  bodySchema,
+  idField,
+  stringField,
+  tokenField,
+  treatMissingBodyAsEmpty,
+} from '../schemas.js';
 import type { ServerServices } from '../services.js';
 
 const credentialsBody = bodySchema({ id: idField, token: tokenField }, []);
 
 export function registerSessionRoutes(app: FastifyInstance, services: ServerServices): void {
   // Idempotent: a token that is already gone (or never existed) logs out successfully.
-  app.post('/logout', { schema: { body: credentialsBody } }, async (request) => {
-    const presented = readPresentedToken(request);
-    if (presented.kind === 'none') throw missingToken();
+  app.post(
+    '/logout',
+    { preValidation: treatMissingBodyAsEmpty, schema: { body: credentialsBody } },
+    async (request) => {
+      const presented = readPresentedToken(request);
+      if (presented.kind === 'none') throw missingToken();
 
-    const revoked = isWellFormedToken(presented.token)
-      ? await services.tokens.revokeDigest(digestToken(presented.token))
-      : false;
-    services.audit.record(request, 'logout', {
-      outcome: 'success',
-      reason: revoked ? undefined : 'already gone',
-    });
-    return { message: 'Logged out' };
-  });
+      const revoked = isWellFormedToken(presented.token)
+        ? await services.tokens.revokeDigest(digestToken(presented.token))
+        : false;
+      services.audit.record(request, 'logout', {
+        outcome: 'success',
+        reason: revoked ? undefined : 'already gone',
+      });
+      return { message: 'Logged out' };
+    },
+  );
 
   app.post(
     '/logout/all',
-    { preValidation: requireToken(services), schema: { body: credentialsBody } },
+    {
+      preValidation: [requireToken(services), treatMissingBodyAsEmpty],
+      schema: { body: credentialsBody },
+    },
     async (request) => {
       const userId = authOf(request).userId;
       const count = await services.tokens.revokeAllOf(userId);
@@ -70,7 +83,7 @@ export function registerSessionRoutes(app: FastifyInstance, services: ServerServ
   );
 }
 
-function authOf(request: { auth: import('../authenticate.js').Authenticated | null }) {
+function authOf(request: { auth: Authenticated | null }): Authenticated {
   if (!request.auth) throw new ApiError('INTERNAL_ERROR', { reason: 'route ran unauthenticated' });
   return request.auth;
 }

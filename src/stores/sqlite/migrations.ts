@@ -27,7 +27,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE tokens (
         digest TEXT PRIMARY KEY,
         session_id TEXT NOT NULL UNIQUE,
-        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
         created_at_ms INTEGER NOT NULL,
         last_used_at_ms INTEGER NOT NULL,
         expires_at_ms INTEGER NOT NULL,

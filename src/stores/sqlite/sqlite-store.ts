@@ -52,6 +52,7 @@ export class SqliteStore implements Store {
   readonly #db: Database;
   readonly #logger: Logger;
   readonly #statements: Statements;
+  readonly #deleteUser: Transaction<(id: string) => boolean>;
   readonly #createToken: Transaction<(token: TokenRecord, maxTokensPerUser: number) => void>;
   readonly #recordTokenUses: Transaction<(uses: readonly TokenUse[]) => void>;
   #counterWrites = 0;
@@ -63,6 +64,12 @@ export class SqliteStore implements Store {
     const statements = prepareStatements(db);
     this.#statements = statements;
 
+    // Open (lab) mode issues tokens to ids that have no account row, so tokens carry no foreign
+    // key; deleting a user deletes that user's tokens in the same transaction instead.
+    this.#deleteUser = db.transaction((id: string) => {
+      this.#statements.deleteUserTokens.run(id);
+      return this.#statements.deleteUser.run(id).changes > 0;
+    });
     this.#createToken = db.transaction((token: TokenRecord, maxTokensPerUser: number) => {
       statements.insertToken.run(tokenToRow(token));
       statements.evictOldTokens.run({ userId: token.userId, keep: Math.max(0, maxTokensPerUser) });
@@ -128,13 +135,10 @@ export class SqliteStore implements Store {
   }
 
   async deleteUser(id: string): Promise<boolean> {
-    return this.#run(() => this.#statements.deleteUser.run(id).changes > 0);
+    return this.#run(() => this.#deleteUser.immediate(id));
   }
 
-  /**
-   * Inserts and evicts in one transaction. The user must exist: a foreign key refuses a
-   * token for an unknown (or just deleted) user with a SQLITE_CONSTRAINT error.
-   */
+  /** Inserts and evicts in one transaction. The user needs no account row (open mode). */
   async createToken(token: TokenRecord, maxTokensPerUser: number): Promise<void> {
     this.#run(() => this.#createToken.immediate(token, maxTokensPerUser));
   }

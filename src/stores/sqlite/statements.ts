@@ -73,7 +73,6 @@ export function prepareStatements(db: Database): Statements {
     listUsers: db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY id`),
     updateUserPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
     updateUserDisabled: db.prepare('UPDATE users SET disabled = ? WHERE id = ?'),
-    // Tokens go with the user through ON DELETE CASCADE.
     deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
 
     insertToken: db.prepare(

@@ -31,6 +31,13 @@ export function describeTokenConformance(store: () => Store): void {
       assert.deepEqual(await store().findToken(token.digest), token);
     });
 
+    it('stores tokens of ids without an account, as open login issues them', async () => {
+      const token = makeToken('no-account', 1);
+      await store().createToken(token, 10);
+      assert.deepEqual(await store().findToken(token.digest), token);
+      assert.equal(await store().deleteUserTokens('no-account'), 1);
+    });
+
     it('keeps an empty client address and user agent', async () => {
       await store().createUser(makeUser('ada'));
       const token = makeToken('ada', 0, { clientAddress: '', userAgent: '' });
