@@ -45,8 +45,15 @@ export class TokenService {
     this.policy = options.policy;
   }
 
+  /**
+   * Mints a token for `userId`. When the user then holds more than `maxTokensPerUser` tokens,
+   * the oldest are revoked; dead tokens not yet swept are removed first so that they never
+   * push a live one out.
+   */
   async issue(userId: string, context: LoginContext): Promise<IssuedToken> {
     const nowMs = this.#clock.nowMs();
+    await this.#removeDeadTokensOf(userId, nowMs);
+
     const token = mintToken();
     const expiresAtMs = nowMs + this.policy.ttlMs;
     const record: TokenRecord = {
@@ -76,16 +83,14 @@ export class TokenService {
     const nowMs = this.#clock.nowMs();
     if (!this.isLive(record, nowMs)) return { ok: false, reason: 'expired', digest };
 
-    const idleExpiresAtMs = this.#idleDeadline(nowMs, record.expiresAtMs);
-    this.#usage.note(record, idleExpiresAtMs, nowMs);
-    return { ok: true, record, expiresAtMs: Math.min(record.expiresAtMs, idleExpiresAtMs) };
+    this.#usage.note(record.digest, this.#idleDeadline(nowMs, record.expiresAtMs), nowMs);
+    const current = this.#withPendingUse(record);
+    return { ok: true, record: current, expiresAtMs: this.effectiveExpiryMs(current) };
   }
 
   /** True while neither deadline has passed, counting a use still queued in this process. */
   isLive(record: TokenRecord, nowMs: number): boolean {
-    const pending = this.#usage.pendingUse(record.digest);
-    const idleExpiresAtMs = Math.max(record.idleExpiresAtMs, pending?.idleExpiresAtMs ?? 0);
-    return nowMs < record.expiresAtMs && nowMs < idleExpiresAtMs;
+    return nowMs < this.effectiveExpiryMs(record);
   }
 
   /** Revokes one token by its plain value. Resolves false when it was already gone. */
@@ -102,17 +107,22 @@ export class TokenService {
     return this.#store.deleteUserTokens(userId);
   }
 
-  /** The user's live tokens, oldest first. */
+  /**
+   * The user's live tokens, oldest first, with uses still queued in this process applied, so
+   * `lastUsedAtMs` and `idleExpiresAtMs` are as fresh as this process knows them.
+   */
   async listSessions(userId: string): Promise<TokenRecord[]> {
     const nowMs = this.#clock.nowMs();
     const tokens = await this.#store.listUserTokens(userId);
-    return tokens.filter((token) => this.isLive(token, nowMs));
+    return tokens
+      .map((token) => this.#withPendingUse(token))
+      .filter((token) => this.isLive(token, nowMs));
   }
 
-  /** Revokes the user's token with this public session id; false when there is none. */
+  /** Revokes the user's live token with this public session id; false when there is none. */
   async revokeSession(userId: string, sessionId: string): Promise<boolean> {
-    const tokens = await this.#store.listUserTokens(userId);
-    const target = tokens.find((token) => token.sessionId === sessionId);
+    const sessions = await this.listSessions(userId);
+    const target = sessions.find((token) => token.sessionId === sessionId);
     if (!target) return false;
     return this.#store.deleteToken(target.digest);
   }
@@ -122,6 +132,37 @@ export class TokenService {
     const pending = this.#usage.pendingUse(record.digest);
     const idle = Math.max(record.idleExpiresAtMs, pending?.idleExpiresAtMs ?? 0);
     return Math.min(record.expiresAtMs, idle);
+  }
+
+  /**
+   * Deletes stored tokens that are dead, for the background sweeper. Uses queued here are
+   * written first, and the cut-off trails the clock by one usage interval: another process
+   * sharing the store may hold a use of a token that it has not written yet, and the token
+   * must not be swept from under it. Dead tokens are refused on read anyway, so sweeping them
+   * late changes nothing but storage.
+   */
+  async sweepExpired(): Promise<number> {
+    await this.#usage.flush();
+    return this.#store.deleteExpiredTokens(this.#clock.nowMs() - this.#usage.intervalMs);
+  }
+
+  /** Same margin as the sweeper: an idle token is only surely dead one interval later. */
+  async #removeDeadTokensOf(userId: string, nowMs: number): Promise<void> {
+    const graceMs = this.#usage.intervalMs;
+    for (const token of await this.#store.listUserTokens(userId)) {
+      const dead = nowMs >= token.expiresAtMs || nowMs - graceMs >= this.effectiveExpiryMs(token);
+      if (dead) await this.#store.deleteToken(token.digest);
+    }
+  }
+
+  #withPendingUse(record: TokenRecord): TokenRecord {
+    const pending = this.#usage.pendingUse(record.digest);
+    if (!pending || pending.lastUsedAtMs <= record.lastUsedAtMs) return record;
+    return {
+      ...record,
+      lastUsedAtMs: pending.lastUsedAtMs,
+      idleExpiresAtMs: Math.max(record.idleExpiresAtMs, pending.idleExpiresAtMs),
+    };
   }
 
   #idleDeadline(nowMs: number, expiresAtMs: number): number {

@@ -1,42 +1,45 @@
 import type { Logger } from 'pino';
-import type { Store, TokenRecord, TokenUse } from '../stores/store.js';
+import type { Store, TokenUse } from '../stores/store.js';
 
 /**
  * Coalesces "this token was used" writes so that sliding the idle window does not turn every
- * request into a store write. A token's use is queued at most once per `intervalMs`, and the
- * queue is written in one batch every `intervalMs`.
+ * request into a store write. Every use only updates an in-memory entry for its token; the
+ * entries are written in one batch at most once per `intervalMs`, so a token busy with a
+ * thousand requests a minute costs one store write a minute.
  *
- * Staleness: the stored `lastUsedAtMs` lags the truth by at most two intervals (one for the
- * per-token throttle, one for the batch). Within this process `pendingUse` closes the gap; other
- * processes sharing the store see the older deadline, so idle expiry can come up to two
- * intervals early there, never late. Uses still queued when the process dies are lost, which
- * only shortens the idle window of those tokens.
+ * Staleness: the stored `lastUsedAtMs` (and idle deadline) lags the last use by at most one
+ * interval. Within this process `pendingUse` closes the gap, so sliding is exact here. Other
+ * processes sharing the store see the older deadline, so there idle expiry can come up to one
+ * interval early, never late. Uses still queued when the process dies, or whose batch fails
+ * to write, are lost: that only shortens the idle window of those tokens.
  */
 export class UsageRecorder {
   readonly #pending = new Map<string, TokenUse>();
+  /** The batch being written: still counted, so a token cannot look idle mid-write. */
+  #writing = new Map<string, TokenUse>();
   readonly #store: Store;
   readonly #logger: Logger;
-  readonly #intervalMs: number;
+  readonly intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: { store: Store; logger: Logger; intervalMs: number }) {
     this.#store = options.store;
     this.#logger = options.logger;
-    this.#intervalMs = options.intervalMs;
+    this.intervalMs = options.intervalMs;
   }
 
-  /** Queues a use unless the stored or queued one is recent enough. */
-  note(token: TokenRecord, idleExpiresAtMs: number, nowMs: number): void {
-    const known = this.#pending.get(token.digest)?.lastUsedAtMs ?? token.lastUsedAtMs;
-    if (nowMs - known < this.#intervalMs) return;
+  /** Remembers a use; the next batch writes the latest use of each token. */
+  note(digest: string, idleExpiresAtMs: number, nowMs: number): void {
+    const queued = this.#pending.get(digest);
+    if (queued && queued.lastUsedAtMs >= nowMs) return;
 
-    this.#pending.set(token.digest, { digest: token.digest, lastUsedAtMs: nowMs, idleExpiresAtMs });
-    this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs).unref();
+    this.#pending.set(digest, { digest, lastUsedAtMs: nowMs, idleExpiresAtMs });
+    this.#timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
   }
 
   /** The queued, not yet written use of a token, if any. */
   pendingUse(digest: string): TokenUse | undefined {
-    return this.#pending.get(digest);
+    return this.#pending.get(digest) ?? this.#writing.get(digest);
   }
 
   /** Writes every queued use now. Never throws: a failed batch is logged and dropped. */
@@ -45,8 +48,10 @@ export class UsageRecorder {
     this.#timer = undefined;
     if (this.#pending.size === 0) return;
 
-    const batch = [...this.#pending.values()];
+    const writing = new Map(this.#pending);
+    this.#writing = writing;
     this.#pending.clear();
+    const batch = [...writing.values()];
     try {
       await this.#store.recordTokenUses(batch);
     } catch (error) {
@@ -54,6 +59,8 @@ export class UsageRecorder {
         { event: 'usage_write_failed', uses: batch.length, err: describeError(error) },
         'could not record token use; idle windows of these tokens were not extended',
       );
+    } finally {
+      if (this.#writing === writing) this.#writing = new Map();
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { digestToken, isWellFormedToken } from '../../core/tokens.js';
 import type { TokenRecord } from '../../stores/store.js';
 import { type Authenticated, requireToken } from '../authenticate.js';
@@ -17,9 +17,14 @@ const credentialsBody = bodySchema({ id: idField, token: tokenField }, []);
 
 export function registerSessionRoutes(app: FastifyInstance, services: ServerServices): void {
   // Idempotent: a token that is already gone (or never existed) logs out successfully.
+  // Credentials are read before the body is validated, as on every protected route, so that a
+  // doubled token field gets the same invalid_request challenge there as here.
   app.post(
     '/logout',
-    { preValidation: treatMissingBodyAsEmpty, schema: { body: credentialsBody } },
+    {
+      preValidation: [treatMissingBodyAsEmpty, rejectAmbiguousCredentials],
+      schema: { body: credentialsBody },
+    },
     async (request) => {
       const presented = readPresentedToken(request);
       if (presented.kind === 'none') throw missingToken();
@@ -81,6 +86,10 @@ export function registerSessionRoutes(app: FastifyInstance, services: ServerServ
       return { message: 'Session revoked' };
     },
   );
+}
+
+async function rejectAmbiguousCredentials(request: FastifyRequest): Promise<void> {
+  readPresentedToken(request);
 }
 
 function authOf(request: { auth: Authenticated | null }): Authenticated {
