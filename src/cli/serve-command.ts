@@ -28,6 +28,15 @@ export function addServeCommand(program: Command): void {
       runPrimary(config);
       return;
     }
+    if (cluster.isWorker) {
+      await runServer(config).catch((error: unknown) => {
+        // The channel to the primary would keep a worker that failed to start alive, doing
+        // nothing; closing it lets the process end with its error, so the primary sees it.
+        cluster.worker?.disconnect();
+        throw error;
+      });
+      return;
+    }
     await runServer(config);
   });
 }
@@ -67,25 +76,47 @@ async function runServer(config: ServerConfig): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-/** Forks one process per worker; they share the listening port through node's cluster. */
+/**
+ * Forks one process per worker; they share the listening port through node's cluster. A worker
+ * that dies after it was listening is replaced. One that dies before (a store that cannot be
+ * opened, a port in use) would only fail again, so the primary stops everything and exits 1.
+ */
 function runPrimary(config: ServerConfig): void {
   const logger = createLogger(config.logLevel);
-  let stopping = false;
-  for (let i = 0; i < config.workers; i += 1) cluster.fork();
+  const listening = new Set<number>();
+  let live = 0;
+  let exitCode: number | null = null;
 
-  cluster.on('exit', (worker, code) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    logger.error({ workerPid: worker.process.pid, code }, 'worker died; starting another');
+  const fork = () => {
+    live += 1;
     cluster.fork();
-  });
-  const stop = () => {
-    stopping = true;
+  };
+  const stopAll = (code: number) => {
+    exitCode ??= code;
+    if (live === 0) process.exit(exitCode);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+
+  cluster.on('listening', (worker) => listening.add(worker.id));
+  cluster.on('exit', (worker, code, signal) => {
+    live -= 1;
+    const wasListening = listening.delete(worker.id);
+    if (exitCode !== null) {
+      if (live === 0) process.exit(exitCode);
+      return;
+    }
+    const details = { workerPid: worker.process.pid, code, signal };
+    if (!wasListening) {
+      logger.error(details, 'a worker exited before it was ready; stopping the others');
+      stopAll(1);
+      return;
+    }
+    logger.error(details, 'worker died; starting another');
+    fork();
+  });
+
+  for (let i = 0; i < config.workers; i += 1) fork();
+  process.once('SIGTERM', () => stopAll(0));
+  process.once('SIGINT', () => stopAll(0));
   logger.info({ workers: config.workers }, 'tokenauth primary started');
 }

@@ -21,6 +21,14 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
 }
 
+/** Settings for one test server; the defaults are an open server without persistence. */
+export interface RedisServerOptions {
+  /** Sets `requirepass`; the handle's `url` then carries the password. */
+  readonly password?: string;
+  /** Turns on the append-only file, so `restart` brings the data back. */
+  readonly appendOnly?: boolean;
+}
+
 const BINARY = 'redis-server';
 const READY_TIMEOUT_MS = 5000;
 
@@ -37,11 +45,16 @@ export function redisAvailability(): { available: boolean; reason?: string } {
   return { available: false, reason };
 }
 
-/** Starts a throwaway redis-server on a free port, without persistence, and waits for PING. */
-export async function startRedisServer(): Promise<RedisServerHandle> {
+/**
+ * Starts a throwaway redis-server on a free port and waits until it answers. By default it
+ * keeps nothing on disk and asks for no password.
+ */
+export async function startRedisServer(
+  options: RedisServerOptions = {},
+): Promise<RedisServerHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'tokenauth-redis-'));
   dirs.add(dir);
-  const { port, child: first } = await launchOnFreePort(dir);
+  const { port, child: first } = await launchOnFreePort(dir, options);
   let child: ChildProcess | null = first;
   let paused = false;
 
@@ -58,8 +71,9 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     forget(running);
   };
 
+  const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   return {
-    url: `redis://127.0.0.1:${port}/0`,
+    url: `redis://${auth}127.0.0.1:${port}/0`,
     port,
     stop: () => signalAndWait('SIGTERM'),
     kill: () => signalAndWait('SIGKILL'),
@@ -73,7 +87,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     },
     async restart() {
       await signalAndWait('SIGTERM');
-      child = await launch(port, dir);
+      child = await launch(port, dir, options);
     },
   };
 }
@@ -91,12 +105,15 @@ function forget(child: ChildProcess): void {
 }
 
 /** Another process may take the port between probing and binding: try a few. */
-async function launchOnFreePort(dir: string): Promise<{ port: number; child: ChildProcess }> {
+async function launchOnFreePort(
+  dir: string,
+  options: RedisServerOptions,
+): Promise<{ port: number; child: ChildProcess }> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = await findFreePort();
     try {
-      return { port, child: await launch(port, dir) };
+      return { port, child: await launch(port, dir, options) };
     } catch (error) {
       lastError = error;
     }
@@ -104,11 +121,16 @@ async function launchOnFreePort(dir: string): Promise<{ port: number; child: Chi
   throw lastError;
 }
 
-async function launch(port: number, dir: string): Promise<ChildProcess> {
+async function launch(
+  port: number,
+  dir: string,
+  options: RedisServerOptions,
+): Promise<ChildProcess> {
   const logFile = join(dir, 'redis.log');
   rmSync(logFile, { force: true });
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly'];
-  args.push('no', '--dir', dir, '--logfile', logFile);
+  args.push(options.appendOnly ? 'yes' : 'no', '--dir', dir, '--logfile', logFile);
+  if (options.password !== undefined) args.push('--requirepass', options.password);
 
   const child = spawn(BINARY, args, { stdio: 'ignore' });
   running.add(child);
@@ -146,7 +168,8 @@ function answersPing(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      // A server with a password refuses the PING, which still shows that it is up.
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }

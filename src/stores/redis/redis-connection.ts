@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../store.js';
 
@@ -16,7 +16,10 @@ const CONNECT_TIMEOUT_MS = 2000;
  * after a reconnect, so an INCR can never count twice. Reconnection goes on forever with a
  * short capped back-off, so the store heals by itself when Redis returns.
  */
-export function createRedisClient(url: string, options: RedisConnectionOptions): Redis {
+export function createRedisClient(
+  url: string,
+  options: RedisConnectionOptions,
+): { client: Redis; watch: ConnectionWatch } {
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -26,33 +29,61 @@ export function createRedisClient(url: string, options: RedisConnectionOptions):
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
-  watchConnection(client, options.logger);
-  return client;
+  return { client, watch: new ConnectionWatch(client, options.logger) };
 }
 
 /**
  * Logs each change of connection state once (lost: warn, back: info), never per command.
  * Only host, port and database are logged: the URL may carry a password. The 'error'
  * listener also keeps ioredis from crashing the process with an unhandled 'error' event.
+ *
+ * A frozen Redis (paused, swapping, stuck in a slow script) keeps its connection open, so no
+ * event tells of it; the store reports its commands' fate instead, through `noteFailure` and
+ * `noteAnswer`, and a run of timeouts is logged once like a lost connection.
  */
-function watchConnection(client: Redis, logger: Logger): void {
-  const where = { host: client.options.host, port: client.options.port, db: client.options.db };
-  let state: 'connecting' | 'up' | 'down' = 'connecting';
+export class ConnectionWatch {
+  readonly #client: Redis;
+  readonly #logger: Logger;
+  readonly #where: { host: string; port: number; db: number };
+  #state: 'connecting' | 'up' | 'silent' | 'down' = 'connecting';
 
-  const markDown = (reason: string): void => {
-    if (state === 'down') return;
-    const message = state === 'up' ? 'redis connection lost' : 'redis is not reachable';
-    logger.warn({ ...where, reason }, `${message}; retrying in the background`);
-    state = 'down';
-  };
+  constructor(client: Redis, logger: Logger) {
+    this.#client = client;
+    this.#logger = logger;
+    const { host, port, db } = client.options;
+    this.#where = { host: host ?? 'localhost', port: port ?? 6379, db: db ?? 0 };
 
-  client.on('ready', () => {
-    if (state === 'down') logger.info(where, 'redis connection restored');
-    else logger.info(where, 'redis connected');
-    state = 'up';
-  });
-  client.on('error', (error: Error) => markDown(error.message));
-  client.on('close', () => markDown('connection closed'));
+    client.on('ready', () => {
+      const message =
+        this.#state === 'connecting' ? 'redis connected' : 'redis connection restored';
+      this.#logger.info(this.#where, message);
+      this.#state = 'up';
+    });
+    client.on('error', (error: Error) => this.#markDown(error.message));
+    client.on('close', () => this.#markDown('connection closed'));
+  }
+
+  /** A command failed: over an open connection, that means Redis did not answer in time. */
+  noteFailure(error: unknown): void {
+    if (this.#state !== 'up' || this.#client.status !== 'ready') return;
+    if (error instanceof ReplyError) return;
+    this.#logger.warn(this.#where, 'redis is not answering; commands time out');
+    this.#state = 'silent';
+  }
+
+  noteAnswer(): void {
+    if (this.#state !== 'silent') return;
+    this.#logger.info(this.#where, 'redis is answering again');
+    this.#state = 'up';
+  }
+
+  #markDown(reason: string): void {
+    if (this.#state === 'down') return;
+    const message =
+      this.#state === 'connecting' ? 'redis is not reachable' : 'redis connection lost';
+    this.#logger.warn({ ...this.#where, reason }, `${message}; retrying in the background`);
+    this.#state = 'down';
+  }
 }
 
 /**

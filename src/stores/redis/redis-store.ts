@@ -9,7 +9,12 @@ import type {
   TokenUse,
   UserRecord,
 } from '../store.js';
-import { closeRedisClient, createRedisClient, toUnavailable } from './redis-connection.js';
+import {
+  type ConnectionWatch,
+  closeRedisClient,
+  createRedisClient,
+  toUnavailable,
+} from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import {
   clientFromHash,
@@ -46,11 +51,13 @@ type Hash = Record<string, string>;
 export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly #client: Redis;
+  readonly #watch: ConnectionWatch;
   readonly #keys: RedisKeys;
   readonly #prefix: string;
 
-  private constructor(client: Redis, prefix: string) {
+  private constructor(client: Redis, watch: ConnectionWatch, prefix: string) {
     this.#client = client;
+    this.#watch = watch;
     this.#prefix = prefix;
     this.#keys = new RedisKeys(prefix);
   }
@@ -62,14 +69,14 @@ export class RedisStore implements Store {
    */
   static async open(url: string, options: RedisStoreOptions): Promise<RedisStore> {
     assertRedisUrl(url);
-    const client = createRedisClient(url, {
+    const { client, watch } = createRedisClient(url, {
       logger: options.logger,
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     });
     defineScripts(client);
     // A failed first attempt is already logged by the client's listeners and retried.
     await client.connect().catch(() => undefined);
-    return new RedisStore(client, options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+    return new RedisStore(client, watch, options.keyPrefix ?? DEFAULT_KEY_PREFIX);
   }
 
   async ping(): Promise<void> {
@@ -233,8 +240,11 @@ export class RedisStore implements Store {
 
   async #run<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      const result = await operation();
+      this.#watch.noteAnswer();
+      return result;
     } catch (error) {
+      this.#watch.noteFailure(error);
       throw toUnavailable(error);
     }
   }

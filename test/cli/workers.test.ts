@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type RedisServerHandle,
+  redisAvailability,
+  startRedisServer,
+} from '../helpers/redis-server.js';
+import { CLI_PATH, runCli } from '../helpers/run-cli.js';
+import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { loginOpen } from '../helpers/test-server.js';
+
+const START_TIMEOUT_MS = 15_000;
+
+interface Serving {
+  readonly child: ChildProcess;
+  output(): string;
+}
+
+/** A port free a moment ago; cluster workers share one port, so it cannot be 0. */
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function serve(args: readonly string[]): Serving {
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (part: Buffer) => {
+    output += part.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return { child, output: () => output };
+}
+
+/** The pids of the processes that printed a ready line. */
+function readyPids(output: string): number[] {
+  const pids = new Set<number>();
+  for (const line of output.split('\n')) {
+    if (!line.includes('"msg":"tokenauth ready"')) continue;
+    pids.add((JSON.parse(line) as { pid: number }).pid);
+  }
+  return [...pids];
+}
+
+async function waitForReadyPids(serving: Serving, count: number): Promise<number[]> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const pids = readyPids(serving.output());
+    if (pids.length >= count) return pids;
+    if (serving.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`no ${count} ready workers:\n${serving.output()}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whichever worker answers, a token minted by one is known to the other. */
+async function assertServes(url: string): Promise<void> {
+  for (let i = 0; i < 10; i += 1) {
+    const token = await loginOpen(url, `user${i}`);
+    // A fresh connection each time, so the kernel may hand it to either worker.
+    const me = await fetch(`${url}/me`, {
+      headers: { authorization: `Bearer ${token}`, connection: 'close' },
+    });
+    assert.equal(me.status, 200);
+  }
+}
+
+const redisAvailable = redisAvailability();
+
+describe('tokenauth serve --workers', () => {
+  let dir: TempDir;
+  let redis: RedisServerHandle | undefined;
+
+  before(async () => {
+    dir = await makeTempDir('workers');
+    if (redisAvailable.available) redis = await startRedisServer();
+  });
+
+  after(async () => {
+    await redis?.stop();
+    await dir?.remove();
+  });
+
+  const stores: [string, () => string, { skip: string | false }][] = [
+    ['SQLite', () => `sqlite:${join(dir.path, 'tokens.db')}`, { skip: false }],
+    ['Redis', () => redis?.url ?? '', { skip: redisAvailable.reason ?? false }],
+  ];
+  for (const [label, storeUrl, options] of stores) {
+    it(
+      `shares one port between two workers on ${label}, replaces a dead one, exits 0`,
+      options,
+      async () => {
+        const port = await findFreePort();
+        const serving = serve([
+          '--workers',
+          '2',
+          '--store',
+          storeUrl(),
+          '--login',
+          'open',
+          '--port',
+          String(port),
+        ]);
+        try {
+          const pids = await waitForReadyPids(serving, 2);
+          assert.equal(pids.length, 2);
+          assert.ok(!pids.includes(serving.child.pid ?? -1), 'the primary serves nothing itself');
+          await assertServes(`http://127.0.0.1:${port}`);
+
+          process.kill(pids[0] ?? -1, 'SIGKILL');
+          const after = await waitForReadyPids(serving, 3);
+          await assertServes(`http://127.0.0.1:${port}`);
+
+          serving.child.kill('SIGTERM');
+          const [code] = await once(serving.child, 'exit');
+          assert.equal(code, 0, serving.output());
+          for (const pid of after) assert.ok(!isRunning(pid), `worker ${pid} still runs`);
+          assert.match(serving.output(), /worker died; starting another/);
+        } finally {
+          serving.child.kill('SIGKILL');
+        }
+      },
+    );
+  }
+
+  it('refuses more than one worker with the memory store, with exit 2', async () => {
+    const result = await runCli(['serve', '--workers', '2', '--store', 'memory:']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--workers above 1 needs a shared store/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('gives up with exit 1 when workers cannot start, instead of forking forever', async () => {
+    const store = `sqlite:${join(dir.path, 'no-such-dir', 'sub', 'tokens.db')}`;
+    const port = await findFreePort();
+    const serving = serve(['--workers', '2', '--store', store, '--port', String(port)]);
+    const timer = setTimeout(() => serving.child.kill('SIGKILL'), START_TIMEOUT_MS);
+    const [code] = await once(serving.child, 'exit');
+    clearTimeout(timer);
+
+    assert.equal(code, 1, serving.output());
+    assert.match(serving.output(), /worker .*before it was ready/);
+  });
+});
