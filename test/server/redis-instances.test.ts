@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { DEFAULT_FREE_FAILURES } from '../../src/core/login-throttle.js';
 import {
   type RedisServerHandle,
@@ -174,5 +177,69 @@ describe('two password-login instances on one Redis', {
       assert.deepEqual(await locked.json(), { error: 'Too many login attempts' });
       assert.ok(locked.headers.get('retry-after'));
     }
+  });
+});
+
+/** The ACL rule of docs/redis.md, so that the documented rule is the one tested. */
+function documentedAclRule(password: string): string[] {
+  const docs = readFileSync(join(import.meta.dirname, '../../../docs/redis.md'), 'utf8');
+  const line = /^ACL SETUSER tokenauth .*$/m.exec(docs)?.[0];
+  assert.ok(line, 'docs/redis.md holds an ACL SETUSER tokenauth line');
+  return line.replace('>CHANGE-ME', `>${password}`).split(' ').slice(1);
+}
+
+describe('instances under the ACL user of docs/redis.md', {
+  skip: availability.reason ?? false,
+}, () => {
+  let redis: RedisServerHandle;
+  let admin: Redis;
+  let a: TestServer;
+  let b: TestServer;
+
+  before(async () => {
+    redis = await startRedisServer();
+    admin = new Redis(redis.url, { lazyConnect: true });
+    await admin.connect();
+    await admin.call('ACL', ...documentedAclRule('acl-test-password'));
+    // Database 2, so that the rule is also tried with SELECT.
+    const url = `redis://tokenauth:acl-test-password@127.0.0.1:${redis.port}/2`;
+    a = await startTestServer({ '--store': url, '--login': 'password' });
+    b = await startTestServer({ '--store': url, '--login': 'password' });
+  });
+
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    admin?.disconnect();
+    await redis?.stop();
+  });
+
+  it('runs every kind of store operation without a refused command', async () => {
+    assert.ok((await a.services.accounts.addUser('ivy', PASSWORD)).ok);
+    assert.equal((await passwordLogin(b, 'ivy', 'not the password')).status, 401);
+    const token = await tokenOf(await passwordLogin(b, 'ivy', PASSWORD));
+    const other = await tokenOf(await passwordLogin(a, 'ivy', PASSWORD));
+
+    assert.equal(await meStatus(a, token), 200);
+    assert.equal((await fetch(`${a.url}/sessions`, bearer(token))).status, 200);
+    await a.services.usage.flush();
+    assert.equal(
+      (await fetch(`${b.url}/logout`, { method: 'POST', ...bearer(other) })).status,
+      200,
+    );
+    assert.equal((await fetch(`${a.url}/readyz`)).status, 200);
+    assert.match(await (await fetch(`${a.url}/metrics`)).text(), /tokenauth_live_tokens/);
+    await a.services.tokens.sweepExpired();
+
+    const store = a.services.store;
+    await store.saveClient({ name: 'gateway', secretDigests: ['x'], createdAtMs: Date.now() });
+    assert.equal((await store.listClients()).length, 1);
+    assert.ok(await store.deleteClient('gateway'));
+    assert.ok((await a.services.accounts.changePassword('ivy', NEW_PASSWORD)).ok);
+    assert.equal(await meStatus(b, token), 401);
+    assert.ok((await a.services.accounts.removeUser('ivy')).ok);
+
+    assert.deepEqual(await admin.call('ACL', 'LOG'), [], 'Redis refused no command');
+    assert.ok((await admin.keys('*')).length === 0, 'nothing was written to database 0');
   });
 });
