@@ -16,11 +16,13 @@ export function storeOption(command: Command): Command {
  */
 export async function withStore<T>(url: string, action: (store: Store) => Promise<T>): Promise<T> {
   const logger = createLogger('error', process.stderr);
-  let store: Store;
+  let store: Store | undefined;
   try {
     store = await openStore(url, logger);
     await store.ping();
   } catch (error) {
+    // A store that opened but does not answer (Redis down) would otherwise keep reconnecting.
+    await store?.close().catch(() => undefined);
     throw new CommandFailure(`cannot use the store ${describeStoreUrl(url)}: ${reasonOf(error)}`);
   }
   try {
