@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { addClientsCommand } from './clients-command.js';
 import { addDemoCommand } from './demo-command.js';
 import { addServeCommand } from './serve-command.js';
 import { addSessionCommands } from './session-commands.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   addSessionCommands(program);
   addUsersCommand(program);
   addTokensCommand(program);
+  addClientsCommand(program);
   for (const command of program.commands) applyToTree(command);
   return program;
 }

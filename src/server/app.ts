@@ -6,6 +6,7 @@ import { installMethodRouting } from './method-routing.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerEchoRoute } from './routes/echo-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerIntrospectionRoutes } from './routes/introspection-routes.js';
 import { registerLoginRoute } from './routes/login-route.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerVerifyRoute } from './routes/verify-route.js';
@@ -56,6 +57,7 @@ export async function buildApp(services: ServerServices): Promise<FastifyInstanc
   registerSessionRoutes(app, services);
   registerAccountRoutes(app, services);
   registerVerifyRoute(app, services);
+  registerIntrospectionRoutes(app, services);
   return app;
 }
 

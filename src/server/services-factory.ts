@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import { Accounts } from '../core/accounts.js';
+import { ApiClients } from '../core/api-clients.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { LoginThrottle } from '../core/login-throttle.js';
 import { PasswordHasher } from '../core/passwords/password-hasher.js';
@@ -58,6 +59,7 @@ export function createServices(
     usage,
     hasher,
     accounts: new Accounts({ store, hasher, clock }),
+    apiClients: new ApiClients({ store, clock }),
     throttle: new LoginThrottle({ store, clock }),
     audit: new AuditLog(logger, (event, outcome) => metrics.events.inc({ event, outcome })),
     metrics,

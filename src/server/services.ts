@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Accounts } from '../core/accounts.js';
+import type { ApiClients } from '../core/api-clients.js';
 import type { Clock } from '../core/clock.js';
 import type { LoginThrottle } from '../core/login-throttle.js';
 import type { PasswordHasher } from '../core/passwords/password-hasher.js';
@@ -20,6 +21,7 @@ export interface ServerServices {
   readonly usage: UsageRecorder;
   readonly hasher: PasswordHasher;
   readonly accounts: Accounts;
+  readonly apiClients: ApiClients;
   readonly throttle: LoginThrottle;
   readonly audit: AuditLog;
   readonly metrics: Metrics;

@@ -4,19 +4,21 @@ import { sendApiError } from '../error-handler.js';
 import { ApiError, CHALLENGE } from '../errors.js';
 import type { ServerServices } from '../services.js';
 
-const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-
 /**
  * Forward-auth for reverse proxies (nginx `auth_request`, Traefik ForwardAuth, Caddy
- * `forward_auth`). It answers in the onRequest hook, before Fastify would wait for a body:
- * nginx sends the client's Content-Length on a subrequest that has no body. It only ever
- * answers 200, 401 or 5xx, since nginx turns any other status of the subrequest into a 500.
+ * `forward_auth`); docs/gateways.md has their configurations. It answers every method Fastify
+ * knows, in the onRequest hook, before Fastify would wait for a body: nginx sends the client's
+ * Content-Length on a subrequest that has no body. It only ever answers 200, 401 or 5xx, since
+ * nginx turns any other status of the subrequest into a 500.
  */
 export function registerVerifyRoute(app: FastifyInstance, services: ServerServices): void {
   app.route({
-    method: [...ANY_METHOD],
+    method: app.supportedMethods,
     url: '/verify',
     onRequest: async (request, reply) => {
+      // A body was announced that we will not read: the bytes that follow on this connection
+      // could be that body or the next request, so the connection is closed after the answer.
+      if (announcesBody(request)) reply.header('connection', 'close');
       try {
         const auth = await authenticateToken(services, request);
         reply
@@ -34,9 +36,19 @@ export function registerVerifyRoute(app: FastifyInstance, services: ServerServic
   });
 }
 
+function announcesBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return (
+    (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined
+  );
+}
+
+/** 401s and 5xx pass to the error handler; any other refusal becomes a 401 for the proxy. */
 function sendVerifyFailure(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
-  if (error instanceof ApiError && error.statusCode === 400) {
-    // A malformed request is still "not authenticated" to a proxy: 401, never 400.
+  const refused = error instanceof ApiError && error.statusCode >= 400 && error.statusCode < 500;
+  if (refused && error.statusCode !== 401 && error.statusCode !== 403) {
+    // A malformed request (two Authorization headers, a token in the query) is still "not
+    // authenticated" to a proxy: 401, never 400.
     request.log.info({ code: error.code, reason: error.reason }, 'forward-auth refused');
     const unauthorized = new ApiError('INVALID_TOKEN', {
       headers: { 'www-authenticate': CHALLENGE.invalidRequest },
