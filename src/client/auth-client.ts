@@ -32,6 +32,16 @@ export interface Session {
   readonly user_agent: string;
 }
 
+/** Who the current token belongs to, from `GET /me`. */
+export interface Identity {
+  readonly id: string;
+  /** The public id of this token's session, as in `sessions()`. */
+  readonly session_id: string;
+  /** When the token stops working if it is not used again (ISO 8601). */
+  readonly expires_at: string;
+  readonly expires_in: number;
+}
+
 export interface Introspection {
   readonly active: boolean;
   readonly sub?: string;
@@ -79,12 +89,8 @@ export class AuthClient {
     return response.text();
   }
 
-  async me(): Promise<{ id: string; expires_at: string; expires_in: number }> {
-    return (await this.#send('GET', '/me')).json() as Promise<{
-      id: string;
-      expires_at: string;
-      expires_in: number;
-    }>;
+  async me(): Promise<Identity> {
+    return (await this.#send('GET', '/me')).json() as Promise<Identity>;
   }
 
   async sessions(): Promise<Session[]> {
@@ -98,8 +104,12 @@ export class AuthClient {
     await this.#send('DELETE', `/sessions/${encodeURIComponent(sessionId)}`);
   }
 
-  /** Revokes this client's token. Idempotent. */
+  /**
+   * Revokes this client's token. Idempotent: a token the server no longer knows, or no token
+   * at all, is already logged out.
+   */
   async logout(): Promise<void> {
+    if (this.#token === undefined) return;
     await this.#send('POST', '/logout');
     this.#token = undefined;
   }
