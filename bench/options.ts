@@ -16,7 +16,7 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--duration S] [--only NAME]
 
   --quick        about a minute or two: fewer rounds, shorter runs, fewer tokens
-  --rounds N     measurement rounds over all targets (default 3, quick 2)
+  --rounds N     measurement rounds over all targets (default 5, quick 2)
   --duration S   whole seconds per measurement (default 5, quick 2)
   --only NAME    only scenarios whose name contains NAME, e.g. memory, sqlite/verify,
                  fastify, password, scale, startup
@@ -52,10 +52,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   }
 
   const quick = values.quick || env.npm_config_quick === 'true';
-  const durationSeconds = positive('duration', values.duration, quick ? 2 : 5);
+  const durationSeconds = positive('duration', values.duration, quick ? 2 : 3);
   return Object.freeze({
     quick,
-    rounds: positive('rounds', values.rounds, quick ? 2 : 3),
+    rounds: positive('rounds', values.rounds, quick ? 2 : 5),
     durationSeconds,
     warmupSeconds: quick ? 1 : 2,
     connections: positive('connections', values.connections, 50),

@@ -82,13 +82,15 @@ export function tokenauthRequests(
       },
       expectStatus: 200,
     },
-    // Well-formed (checksum passes) but never issued: the store has to be asked.
+    // Well-formed (checksum passes) but never issued: the store has to be asked. Sent from
+    // many addresses: from one, the guess throttle would answer 429 after a few dozen.
     rejected: {
       request: {
         method: 'POST',
         url: echo,
         body: form({ text: TEXT }),
         headers: bearer(mintToken()),
+        spreadForwardedFor: true,
       },
       expectStatus: 401,
     },

@@ -49,7 +49,10 @@ export async function throughputTargets(
     const where = await storeUrl(site, store, skipped);
     if (!where) continue;
     try {
-      const server = await startTokenauth(`tokenauth-${store}`, { store: where.url });
+      const server = await startTokenauth(`tokenauth-${store}`, {
+        store: where.url,
+        trustedProxy: '127.0.0.1',
+      });
       const found = await tokenauthTargets(store, server, where.backendPid);
       targets.push(...found.targets.filter((target) => selected(options, target.name)));
       skipped.push(...found.skipped.filter((skip) => selected(options, skip.scenario)));
