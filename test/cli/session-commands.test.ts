@@ -22,7 +22,9 @@ describe('tokenauth login, echo, me, sessions and logout', () => {
   });
 
   it('logs in, keeps the token in an owner-only file, and uses it', async () => {
-    const login = await runCli(['login', '--url', server.url, '--id', 'cli-user', '--open'], { env });
+    const login = await runCli(['login', '--url', server.url, '--id', 'cli-user', '--open'], {
+      env,
+    });
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stdout, /Logged in as cli-user/);
     assert.doesNotMatch(login.stdout, /tokenauth_/);

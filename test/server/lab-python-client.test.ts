@@ -50,7 +50,9 @@ describe("the lab's own Python client", { skip: missing ?? false }, () => {
       assert.ok(lines.includes('Response: Authentication server running'));
       assert.ok(lines.includes('Response: You said: Hello from authenticated user!'));
       assert.ok(lines.includes('Response: {"error":"Invalid token"}'));
-      assert.ok(lines.some((line) => line.startsWith('Response: {"message":"Login successful","token":"')));
+      assert.ok(
+        lines.some((line) => line.startsWith('Response: {"message":"Login successful","token":"')),
+      );
     } finally {
       await folder.remove();
     }

@@ -116,7 +116,7 @@ describe('SqliteStore on disk', () => {
     }
   });
 
-  it('deletes a user and that user\'s tokens in one step', async () => {
+  it("deletes a user and that user's tokens in one step", async () => {
     const store = SqliteStore.open(freshPath(), { logger });
     try {
       await store.createUser({ id: 'ghost', passwordHash: null, disabled: false, createdAtMs: 1 });
