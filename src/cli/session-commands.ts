@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AuthClient } from '../client/auth-client.js';
-import { AuthClientError } from '../client/errors.js';
+import { AuthClientError, InvalidTokenError } from '../client/errors.js';
 import { forgetLogin, loadSavedLogin, saveLogin } from './credentials-file.js';
 import { readPassword } from './read-password.js';
 import { CommandFailure } from './usage-error.js';
@@ -64,10 +64,16 @@ export function addSessionCommands(program: Command): void {
     .action(async (options: { url: string }) => {
       const client = await savedClient(options.url);
       for (const session of await run(() => client.sessions())) {
-        const marker = session.current ? '*' : ' ';
-        process.stdout.write(
-          `${marker} ${session.id}  created ${session.created_at}  last used ${session.last_used_at}  expires ${session.expires_at}  ${session.client_address}  ${session.user_agent}\n`,
-        );
+        const fields = [
+          session.current ? '*' : ' ',
+          session.id,
+          `created ${session.created_at}`,
+          `last used ${session.last_used_at}`,
+          `expires ${session.expires_at}`,
+          session.client_address,
+          session.user_agent,
+        ];
+        process.stdout.write(`${fields.join('  ')}\n`);
       }
     });
 
@@ -79,7 +85,11 @@ export function addSessionCommands(program: Command): void {
     .action(async (options: { url: string; all?: boolean }) => {
       const client = await savedClient(options.url);
       if (options.all) {
-        const count = await run(() => client.logoutAll());
+        const count = await run(() => client.logoutAll(), {
+          // The saved token is dead: keep no useless token, and say what would work.
+          onInvalidToken: () => forgetLogin(options.url),
+          hint: 'log in again to revoke your other sessions',
+        });
         process.stdout.write(`Logged out everywhere (${count} tokens revoked)\n`);
       } else {
         await run(() => client.logout());
@@ -99,13 +109,20 @@ async function savedClient(url: string): Promise<AuthClient> {
 }
 
 /** Turns the client's typed errors into one-line messages for the terminal. */
-async function run<T>(action: () => Promise<T>): Promise<T> {
+async function run<T>(
+  action: () => Promise<T>,
+  whenInvalid?: { onInvalidToken: () => Promise<void>; hint: string },
+): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof AuthClientError) {
-      throw new CommandFailure(`${error.message}${error.status ? ` (HTTP ${error.status})` : ''}`);
+    if (!(error instanceof AuthClientError)) throw error;
+
+    let message = `${error.message}${error.status ? ` (HTTP ${error.status})` : ''}`;
+    if (error instanceof InvalidTokenError && whenInvalid) {
+      await whenInvalid.onInvalidToken();
+      message += `: ${whenInvalid.hint}`;
     }
-    throw error;
+    throw new CommandFailure(message);
   }
 }
