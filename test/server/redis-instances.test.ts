@@ -180,9 +180,11 @@ describe('two password-login instances on one Redis', {
   });
 });
 
+const REDIS_DOCS = join(import.meta.dirname, '../../../docs/redis.md');
+
 /** The ACL rule of docs/redis.md, so that the documented rule is the one tested. */
 function documentedAclRule(password: string): string[] {
-  const docs = readFileSync(join(import.meta.dirname, '../../../docs/redis.md'), 'utf8');
+  const docs = readFileSync(REDIS_DOCS, 'utf8');
   const line = /^ACL SETUSER tokenauth .*$/m.exec(docs)?.[0];
   assert.ok(line, 'docs/redis.md holds an ACL SETUSER tokenauth line');
   return line.replace('>CHANGE-ME', `>${password}`).split(' ').slice(1);
@@ -212,6 +214,16 @@ describe('instances under the ACL user of docs/redis.md', {
     await b?.close();
     admin?.disconnect();
     await redis?.stop();
+  });
+
+  it('is the rule the walkthrough puts in redis.conf', () => {
+    const rulesAfterPassword = (line: string) => line.split(' ').slice(4).join(' ');
+    const documented = rulesAfterPassword(documentedAclRule('x').join(' '));
+    const configLines = readFileSync(REDIS_DOCS, 'utf8').match(/^ *user tokenauth on .*$/gm);
+    assert.ok(configLines && configLines.length > 0);
+    for (const line of configLines) {
+      assert.equal(rulesAfterPassword(`${line.trim().replace(/^user/, 'SETUSER')}`), documented);
+    }
   });
 
   it('runs every kind of store operation without a refused command', async () => {
