@@ -135,7 +135,8 @@ describe('PasswordHasher', () => {
       `stalled ${stalledMs.toFixed(0)} ms, p95 gap ${gapP95Ms.toFixed(1)} ms`;
     assert.ok(oneHashMs > 40, report);
     assert.ok(runMs > 2 * oneHashMs, report);
-    assert.ok(stalledMs < runMs * 0.25, report);
+    // Hashing on the event loop would stall nearly all of the run; a loaded machine stalls some.
+    assert.ok(stalledMs < runMs * 0.5, report);
     assert.ok(gapP95Ms < oneHashMs / 2, report);
   });
 });
