@@ -7,11 +7,13 @@ export type AuditEvent =
   | 'login_failed'
   | 'login_throttled'
   | 'lockout_started'
+  | 'lockout_ended'
   | 'logout'
   | 'logout_all'
   | 'session_revoked'
   | 'token_revoked'
   | 'token_rejected'
+  | 'guessing_throttled'
   | 'user_registered'
   | 'password_changed'
   | 'client_auth_failed'
@@ -27,11 +29,32 @@ export interface AuditFields {
   readonly count?: number | undefined;
 }
 
+/** Every event, in the order docs/operations.md lists them; a test checks the two agree. */
+export const AUDIT_EVENTS: readonly AuditEvent[] = [
+  'login_succeeded',
+  'login_failed',
+  'login_throttled',
+  'lockout_started',
+  'lockout_ended',
+  'logout',
+  'logout_all',
+  'session_revoked',
+  'token_revoked',
+  'token_rejected',
+  'guessing_throttled',
+  'user_registered',
+  'password_changed',
+  'client_auth_failed',
+  'validation_failed',
+  'store_failed',
+];
+
 /**
- * One structured log record per security event. Records carry the request id, client address,
- * user id and outcome, and never a token, digest, password or secret: a token appears only as a
- * fingerprint of its digest. pino writes JSON, so CR, LF and escape characters in any value are
- * escaped and one event stays one line.
+ * One structured log record per security event. Records carry the time (UTC, from the
+ * logger), request id, client address, user id and outcome, and never a token, digest,
+ * password or secret: a token appears only as a fingerprint of its digest. pino writes JSON,
+ * which escapes CR, LF and ESC; the logger also escapes the control characters JSON leaves
+ * alone, so one event stays one line and cannot drive a terminal.
  */
 export class AuditLog {
   readonly #logger: Logger;

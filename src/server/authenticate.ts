@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GuessThrottle } from '../core/guess-throttle.js';
 import { fingerprintDigest } from '../core/tokens.js';
 import { normalizeUserId } from '../core/user-ids.js';
 import type { TokenRecord } from '../stores/store.js';
 import { readPresentedToken } from './credentials.js';
-import { invalidToken, missingToken } from './errors.js';
+import { ApiError, invalidToken, missingToken } from './errors.js';
 import type { ServerServices } from './services.js';
 
 export interface Authenticated {
@@ -16,7 +17,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: Authenticated | null;
   }
+  interface FastifyInstance {
+    /** Decorated by buildApp: refuses addresses that present too many rejected tokens. */
+    guessThrottle: GuessThrottle;
+  }
 }
+
+/** Forward-auth may only answer 200, 401 or 5xx: nginx turns a 429 into a 500. */
+const FORWARD_AUTH_PATH = '/verify';
 
 /**
  * A preValidation hook: it runs after the body is parsed but before it is validated, so that
@@ -38,9 +46,12 @@ export async function authenticateToken(
     throw missingToken();
   }
 
+  // Decided before the token is looked up, so a blocked guesser costs no store round trip.
+  refuseBlockedGuesser(services, request);
   const check = await services.tokens.check(presented.token);
   if (!check.ok) {
     services.audit.tokenRejected(request, check.reason, check.digest);
+    await request.server.guessThrottle.recordFailure(request.ip);
     throw invalidToken(check.reason);
   }
 
@@ -49,10 +60,23 @@ export async function authenticateToken(
     const claimed = normalizeUserId(presented.claimedId);
     if (!claimed.ok || claimed.id !== check.record.userId) {
       services.audit.tokenRejected(request, 'wrong_user', check.record.digest);
+      await request.server.guessThrottle.recordFailure(request.ip);
       throw invalidToken('wrong_user');
     }
   }
 
   request.log.debug({ tokenFingerprint: fingerprintDigest(check.record.digest) }, 'token accepted');
   return { userId: check.record.userId, record: check.record, expiresAtMs: check.expiresAtMs };
+}
+
+function refuseBlockedGuesser(services: ServerServices, request: FastifyRequest): void {
+  const retryAfterSeconds = request.server.guessThrottle.retryAfterSeconds(request.ip);
+  if (retryAfterSeconds === 0) return;
+
+  services.audit.record(request, 'guessing_throttled', { outcome: 'failure' });
+  if (request.routeOptions.url === FORWARD_AUTH_PATH) throw invalidToken('guessing throttled');
+  throw new ApiError('TOO_MANY_REQUESTS', {
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    reason: 'guessing throttled',
+  });
 }

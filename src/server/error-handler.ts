@@ -19,6 +19,7 @@ const FRAMEWORK_ERRORS: Readonly<Record<string, ErrorCode>> = {
 export function installErrorHandler(app: FastifyInstance, services: ServerServices): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error, request, services);
+    auditRefusedInput(services, request, apiError, error);
     if (apiError.statusCode >= 500) {
       request.log.error(
         { code: apiError.code, reason: apiError.reason, err: safeCause(apiError.cause) },
@@ -47,12 +48,8 @@ function toApiError(error: unknown, request: FastifyRequest, services: ServerSer
 
   const fastifyError = error as Partial<FastifyError>;
   const mapped = fastifyError.code ? FRAMEWORK_ERRORS[fastifyError.code] : undefined;
-  if (fastifyError.validation || mapped === 'INVALID_REQUEST') {
-    services.audit.record(request, 'validation_failed', {
-      outcome: 'failure',
-      reason: fastifyError.validation ? validationSummary(fastifyError) : fastifyError.code,
-    });
-    return new ApiError('INVALID_REQUEST', { reason: fastifyError.code });
+  if (fastifyError.validation) {
+    return new ApiError('INVALID_REQUEST', { reason: validationSummary(fastifyError) });
   }
   if (mapped) return new ApiError(mapped, { reason: fastifyError.code });
   if (error instanceof SyntaxError) return new ApiError('MALFORMED_JSON');
@@ -63,6 +60,23 @@ function toApiError(error: unknown, request: FastifyRequest, services: ServerSer
     return new ApiError('INVALID_REQUEST', { reason: fastifyError.code ?? 'client error' });
   }
   return new ApiError('INTERNAL_ERROR', { reason: 'unexpected error', cause: error });
+}
+
+/** Input refused as malformed, oversized or of the wrong type: one validation_failed event. */
+const REFUSED_INPUT_STATUSES: ReadonlySet<number> = new Set([400, 413, 415]);
+
+function auditRefusedInput(
+  services: ServerServices,
+  request: FastifyRequest,
+  apiError: ApiError,
+  original: unknown,
+): void {
+  if (!REFUSED_INPUT_STATUSES.has(apiError.statusCode)) return;
+  const frameworkCode = (original as Partial<FastifyError>).code;
+  services.audit.record(request, 'validation_failed', {
+    outcome: 'failure',
+    reason: apiError.reason ?? frameworkCode ?? apiError.code,
+  });
 }
 
 /** Which field failed which rule: never the value itself. */

@@ -29,9 +29,17 @@ export class Metrics {
     });
     this.storeUp = new Gauge({
       name: 'tokenauth_store_up',
-      help: '1 when the store answered its last health check, else 0',
+      help: '1 when the store answered its last health check (each scrape makes one), else 0',
       labelNames: ['store'],
       registers: [this.registry],
+      async collect() {
+        try {
+          await store.ping();
+          this.set({ store: store.kind }, 1);
+        } catch {
+          this.set({ store: store.kind }, 0);
+        }
+      },
     });
     new Gauge({
       name: 'tokenauth_live_tokens',
