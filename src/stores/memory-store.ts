@@ -92,8 +92,8 @@ export class MemoryStore implements Store {
       if (!token) continue;
       this.#tokens.set(use.digest, {
         ...token,
-        lastUsedAtMs: use.lastUsedAtMs,
-        idleExpiresAtMs: use.idleExpiresAtMs,
+        lastUsedAtMs: Math.max(token.lastUsedAtMs, use.lastUsedAtMs),
+        idleExpiresAtMs: Math.max(token.idleExpiresAtMs, use.idleExpiresAtMs),
       });
     }
   }

@@ -89,7 +89,10 @@ export interface Store {
    */
   createToken(token: TokenRecord, maxTokensPerUser: number): Promise<void>;
   findToken(digest: string): Promise<TokenRecord | null>;
-  /** Records uses of tokens; digests that no longer exist are ignored, never recreated. */
+  /**
+   * Records uses of tokens; digests that no longer exist are ignored, never recreated. Each
+   * field only moves forward: an older use arriving late changes nothing.
+   */
   recordTokenUses(uses: readonly TokenUse[]): Promise<void>;
   /** Resolves true when a token was deleted. */
   deleteToken(digest: string): Promise<boolean>;

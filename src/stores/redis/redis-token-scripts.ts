@@ -87,15 +87,20 @@ end
 return 1
 `;
 
-/** ARGV: prefix, digest, lastUsedAtMs, idleExpiresAtMs. Never recreates a deleted token. */
+/**
+ * ARGV: prefix, digest, lastUsedAtMs, idleExpiresAtMs. Never recreates a deleted token, and
+ * never moves a use backwards: batches from several processes may arrive out of order.
+ */
 const RECORD_TOKEN_USE = `${PRELUDE}
 local key = token_key(ARGV[2])
-local expires_at_ms = redis.call('HGET', key, 'expiresAtMs')
+local fields = redis.call('HMGET', key, 'expiresAtMs', 'lastUsedAtMs', 'idleExpiresAtMs')
+local expires_at_ms = fields[1]
 if not expires_at_ms then return 0 end
 
-redis.call('HSET', key, 'lastUsedAtMs', ARGV[3], 'idleExpiresAtMs', ARGV[4])
-local deadline_ms = expires_at_ms
-if tonumber(ARGV[4]) < tonumber(expires_at_ms) then deadline_ms = ARGV[4] end
+local last_used_ms = math.max(tonumber(fields[2]) or 0, tonumber(ARGV[3]))
+local idle_expires_ms = math.max(tonumber(fields[3]) or 0, tonumber(ARGV[4]))
+redis.call('HSET', key, 'lastUsedAtMs', last_used_ms, 'idleExpiresAtMs', idle_expires_ms)
+local deadline_ms = math.min(idle_expires_ms, tonumber(expires_at_ms))
 redis.call('ZADD', deadlines, 'XX', deadline_ms, ARGV[2])
 return 1
 `;

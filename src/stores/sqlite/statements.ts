@@ -87,7 +87,9 @@ export function prepareStatements(db: Database): Statements {
     ),
     findToken: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE digest = ?`),
     recordTokenUse: db.prepare(
-      `UPDATE tokens SET last_used_at_ms = @lastUsedAtMs, idle_expires_at_ms = @idleExpiresAtMs
+      // MAX: batches from several processes may arrive out of order; a use never goes back.
+      `UPDATE tokens SET last_used_at_ms = MAX(last_used_at_ms, @lastUsedAtMs),
+         idle_expires_at_ms = MAX(idle_expires_at_ms, @idleExpiresAtMs)
        WHERE digest = @digest`,
     ),
     deleteToken: db.prepare('DELETE FROM tokens WHERE digest = ?'),

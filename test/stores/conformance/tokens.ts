@@ -110,20 +110,36 @@ export function describeTokenConformance(store: () => Store): void {
       assert.ok(first && second);
 
       await store().recordTokenUses([
-        { digest: first.digest, lastUsedAtMs: BASE_MS + 500, idleExpiresAtMs: BASE_MS + 9_000 },
-        { digest: second.digest, lastUsedAtMs: BASE_MS + 700, idleExpiresAtMs: BASE_MS + 8_000 },
+        { digest: first.digest, lastUsedAtMs: BASE_MS + 500, idleExpiresAtMs: BASE_MS + HOUR_MS },
+        { digest: second.digest, lastUsedAtMs: BASE_MS + 700, idleExpiresAtMs: BASE_MS + HOUR_MS - 1 },
       ]);
 
       assert.deepEqual(await store().findToken(first.digest), {
         ...first,
         lastUsedAtMs: BASE_MS + 500,
-        idleExpiresAtMs: BASE_MS + 9_000,
+        idleExpiresAtMs: BASE_MS + HOUR_MS,
       });
       assert.deepEqual(await store().findToken(second.digest), {
         ...second,
         lastUsedAtMs: BASE_MS + 700,
-        idleExpiresAtMs: BASE_MS + 8_000,
+        idleExpiresAtMs: BASE_MS + HOUR_MS - 1,
       });
+    });
+
+    it('keeps the later use when an older one arrives late', async () => {
+      const [token] = await createUserWithTokens(store(), 'ada', [0]);
+      assert.ok(token);
+
+      await store().recordTokenUses([
+        { digest: token.digest, lastUsedAtMs: BASE_MS + 900, idleExpiresAtMs: BASE_MS + HOUR_MS },
+      ]);
+      await store().recordTokenUses([
+        { digest: token.digest, lastUsedAtMs: BASE_MS + 400, idleExpiresAtMs: BASE_MS + 1_000 },
+      ]);
+
+      const found = await store().findToken(token.digest);
+      assert.equal(found?.lastUsedAtMs, BASE_MS + 900);
+      assert.equal(found?.idleExpiresAtMs, BASE_MS + HOUR_MS);
     });
 
     it('never recreates a deleted or unknown token when recording uses', async () => {
