@@ -1,6 +1,7 @@
 import {
   type AuthClientError,
   BadRequestError,
+  InvalidClientError,
   InvalidCredentialsError,
   InvalidTokenError,
   RateLimitedError,
@@ -42,6 +43,12 @@ export interface Identity {
   readonly expires_in: number;
 }
 
+/** An API client's id and secret, as `tokenauth clients add` printed them. */
+export interface ApiClientCredentials {
+  readonly id: string;
+  readonly secret: string;
+}
+
 export interface Introspection {
   readonly active: boolean;
   readonly sub?: string;
@@ -78,7 +85,11 @@ export class AuthClient {
   async login(id: string, password?: string): Promise<LoginResult> {
     const body: Record<string, string> = { id };
     if (password !== undefined) body.password = password;
-    const response = await this.#send('POST', '/login', { body, auth: false });
+    const response = await this.#send('POST', '/login', {
+      body,
+      auth: false,
+      unauthorized: 'credentials',
+    });
     const payload = (await response.json()) as { token: string; expires_in: number };
     this.#token = payload.token;
     return { token: payload.token, expiresInSeconds: payload.expires_in };
@@ -124,16 +135,24 @@ export class AuthClient {
   }
 
   /** RFC 7662 introspection, for resource servers holding API client credentials. */
-  async introspect(token: string, client: { id: string; secret: string }): Promise<Introspection> {
-    const basic = Buffer.from(
-      `${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`,
-    ).toString('base64');
+  async introspect(token: string, client: ApiClientCredentials): Promise<Introspection> {
     const response = await this.#send('POST', '/introspect', {
       body: { token },
       auth: false,
-      headers: { authorization: `Basic ${basic}` },
+      headers: { authorization: basicAuthorization(client) },
+      unauthorized: 'client',
     });
     return response.json() as Promise<Introspection>;
+  }
+
+  /** RFC 7009 revocation by an API client: succeeds for live, dead and unknown tokens alike. */
+  async revoke(token: string, client: ApiClientCredentials): Promise<void> {
+    await this.#send('POST', '/revoke', {
+      body: { token },
+      auth: false,
+      headers: { authorization: basicAuthorization(client) },
+      unauthorized: 'client',
+    });
   }
 
   /** Any request, authenticated with the current token; errors are typed as above. */
@@ -148,6 +167,8 @@ export class AuthClient {
       body?: Record<string, string>;
       auth?: boolean;
       headers?: Record<string, string>;
+      /** What a 401 means for this call: a bad token (the default), password or API client. */
+      unauthorized?: 'token' | 'credentials' | 'client';
     } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
@@ -171,17 +192,27 @@ export class AuthClient {
     } catch (error) {
       throw new ServerUnavailableError(`could not reach ${this.#baseUrl}`, 0, { cause: error });
     }
-    if (!response.ok) throw await toClientError(response, path === '/login');
+    if (!response.ok) throw await toClientError(response, options.unauthorized ?? 'token');
     return response;
   }
 }
 
-async function toClientError(response: Response, isLogin: boolean): Promise<AuthClientError> {
+/** RFC 6749 §2.3.1: the id and secret are form-encoded before they go into Basic. */
+function basicAuthorization(client: ApiClientCredentials): string {
+  const pair = `${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`;
+  return `Basic ${Buffer.from(pair).toString('base64')}`;
+}
+
+async function toClientError(
+  response: Response,
+  unauthorized: 'token' | 'credentials' | 'client',
+): Promise<AuthClientError> {
   const message = await readErrorMessage(response);
   const status = response.status;
   if (status === 401) {
     // A 401 from /login is about the id and password; from anywhere else, about the token.
-    if (isLogin) return new InvalidCredentialsError(message, status);
+    if (unauthorized === 'credentials') return new InvalidCredentialsError(message, status);
+    if (unauthorized === 'client') return new InvalidClientError(message, status);
     return new InvalidTokenError(message, status);
   }
   if (status === 429) {

@@ -23,6 +23,11 @@ export class InvalidCredentialsError extends AuthClientError {
   override readonly name = 'InvalidCredentialsError';
 }
 
+/** The API client's id or secret was refused (introspection and revocation). */
+export class InvalidClientError extends AuthClientError {
+  override readonly name = 'InvalidClientError';
+}
+
 export class BadRequestError extends AuthClientError {
   override readonly name = 'BadRequestError';
 }

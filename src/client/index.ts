@@ -1,8 +1,16 @@
-export type { AuthClientOptions, Introspection, LoginResult, Session } from './auth-client.js';
+export type {
+  ApiClientCredentials,
+  AuthClientOptions,
+  Identity,
+  Introspection,
+  LoginResult,
+  Session,
+} from './auth-client.js';
 export { AuthClient } from './auth-client.js';
 export {
   AuthClientError,
   BadRequestError,
+  InvalidClientError,
   InvalidCredentialsError,
   InvalidTokenError,
   RateLimitedError,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import { formatDuration } from '../core/durations.js';
+import { loadCommonPasswords } from '../core/passwords/password-policy.js';
 import { describeStoreUrl, openStore } from '../stores/open-store.js';
 import { buildApp } from './app.js';
 import type { ServerServices } from './services.js';
@@ -24,6 +25,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const store = await openStore(config.store, logger);
   const services = createServices(config, logger, store, options);
+  if (config.login === 'password') await preparePasswordChecks(services);
   const app = await buildApp(services);
   await app.listen({ host: config.host, port: config.port });
 
@@ -41,6 +43,15 @@ export async function startServer(
     return closing;
   };
   return { url, app, services, close };
+}
+
+/**
+ * Fails at start, not at the first registration, if the common-password list is missing; and
+ * makes the dummy hash now, so the first unknown-id login costs what every other one does.
+ */
+async function preparePasswordChecks(services: ServerServices): Promise<void> {
+  loadCommonPasswords();
+  await services.hasher.warmUp();
 }
 
 async function announce(services: ServerServices, url: string): Promise<void> {
@@ -77,7 +88,7 @@ async function countUsersSafely(services: ServerServices): Promise<number | null
 
 async function sweepExpired(services: ServerServices): Promise<void> {
   try {
-    const removed = await services.store.deleteExpiredTokens(services.clock.nowMs());
+    const removed = await services.tokens.sweepExpired();
     if (removed > 0) services.logger.debug({ removed }, 'expired tokens swept');
   } catch {
     services.logger.warn({ event: 'sweep_failed' }, 'could not sweep expired tokens');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AuthClient, AuthClientError } from '../../src/client/index.js';
+import { AuthClient, InvalidClientError } from '../../src/client/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
@@ -191,10 +191,24 @@ describe('POST /introspect (RFC 7662)', () => {
     assert.equal(live.client_id, id);
     assert.deepEqual(await client.introspect('nonsense', { id, secret }), { active: false });
     await assert.rejects(client.introspect(token, { id, secret: 'wrong' }), (error) => {
-      assert.ok(error instanceof AuthClientError);
+      assert.ok(error instanceof InvalidClientError);
       assert.equal(error.status, 401);
       return true;
     });
+  });
+
+  it('is what AuthClient.revoke calls: the token is dead afterwards', async () => {
+    const token = await loginOpen(server.url, 'dan@example.com');
+    const client = new AuthClient({ baseUrl: server.url });
+    await client.revoke(token, { id: 'resource-server', secret });
+    await client.revoke(token, { id: 'resource-server', secret });
+    assert.deepEqual(await client.introspect(token, { id: 'resource-server', secret }), {
+      active: false,
+    });
+    await assert.rejects(
+      client.revoke(token, { id: 'resource-server', secret: 'no' }),
+      InvalidClientError,
+    );
   });
 
   it('never writes a client secret or a token to the log', async () => {
