@@ -1,7 +1,6 @@
 import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { GuessThrottle } from '../core/guess-throttle.js';
 import { installBodyParsers } from './body-parsers.js';
 import { installErrorHandler, sendApiError } from './error-handler.js';
 import { ERROR_CATALOGUE, type ErrorCode, serviceUnavailable } from './errors.js';
@@ -79,10 +78,6 @@ export async function buildApp(
   installBodyParsers(app);
 
   app.decorateRequest('auth', null);
-  app.decorate(
-    'guessThrottle',
-    new GuessThrottle({ store: services.store, clock: services.clock }),
-  );
   installErrorHandler(app, services);
   installDrainRefusal(app);
   installMethodRouting(app);

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { GuessThrottle } from '../core/guess-throttle.js';
 import { fingerprintDigest } from '../core/tokens.js';
 import { normalizeUserId } from '../core/user-ids.js';
 import type { TokenRecord } from '../stores/store.js';
@@ -17,14 +16,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: Authenticated | null;
   }
-  interface FastifyInstance {
-    /** Decorated by buildApp: refuses addresses that present too many rejected tokens. */
-    guessThrottle: GuessThrottle;
-  }
 }
 
-/** Forward-auth may only answer 200, 401 or 5xx: nginx turns a 429 into a 500. */
-const FORWARD_AUTH_PATH = '/verify';
+export interface AuthenticateOptions {
+  /**
+   * How to refuse an address that guesses too many tokens: 429 by default; forward-auth asks
+   * for a 401, since nginx turns any status but 200, 401, 403 and 5xx into a 500.
+   */
+  readonly throttledAs?: 'too_many_requests' | 'invalid_token';
+}
 
 /**
  * A preValidation hook: it runs after the body is parsed but before it is validated, so that
@@ -39,6 +39,7 @@ export function requireToken(services: ServerServices) {
 export async function authenticateToken(
   services: ServerServices,
   request: FastifyRequest,
+  options: AuthenticateOptions = {},
 ): Promise<Authenticated> {
   const presented = readPresentedToken(request);
   if (presented.kind === 'none') {
@@ -46,12 +47,11 @@ export async function authenticateToken(
     throw missingToken();
   }
 
-  // Decided before the token is looked up, so a blocked guesser costs no store round trip.
-  refuseBlockedGuesser(services, request);
+  refuseBlockedGuesser(services, request, options.throttledAs ?? 'too_many_requests');
   const check = await services.tokens.check(presented.token);
   if (!check.ok) {
     services.audit.tokenRejected(request, check.reason, check.digest);
-    await request.server.guessThrottle.recordFailure(request.ip);
+    await services.guesses.recordFailure(request.ip);
     throw invalidToken(check.reason);
   }
 
@@ -60,7 +60,7 @@ export async function authenticateToken(
     const claimed = normalizeUserId(presented.claimedId);
     if (!claimed.ok || claimed.id !== check.record.userId) {
       services.audit.tokenRejected(request, 'wrong_user', check.record.digest);
-      await request.server.guessThrottle.recordFailure(request.ip);
+      await services.guesses.recordFailure(request.ip);
       throw invalidToken('wrong_user');
     }
   }
@@ -69,12 +69,17 @@ export async function authenticateToken(
   return { userId: check.record.userId, record: check.record, expiresAtMs: check.expiresAtMs };
 }
 
-function refuseBlockedGuesser(services: ServerServices, request: FastifyRequest): void {
-  const retryAfterSeconds = request.server.guessThrottle.retryAfterSeconds(request.ip);
+/** Decided before any lookup, so a blocked guesser costs no store round trip. */
+export function refuseBlockedGuesser(
+  services: ServerServices,
+  request: FastifyRequest,
+  throttledAs: 'too_many_requests' | 'invalid_token' = 'too_many_requests',
+): void {
+  const retryAfterSeconds = services.guesses.retryAfterSeconds(request.ip);
   if (retryAfterSeconds === 0) return;
 
   services.audit.record(request, 'guessing_throttled', { outcome: 'failure' });
-  if (request.routeOptions.url === FORWARD_AUTH_PATH) throw invalidToken('guessing throttled');
+  if (throttledAs === 'invalid_token') throw invalidToken('guessing throttled');
   throw new ApiError('TOO_MANY_REQUESTS', {
     headers: { 'retry-after': String(retryAfterSeconds) },
     reason: 'guessing throttled',

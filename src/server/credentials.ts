@@ -28,15 +28,23 @@ export function readPresentedToken(request: FastifyRequest): PresentedToken {
   return { kind: 'none' };
 }
 
-function readAuthorizationHeader(request: FastifyRequest): string | undefined {
-  // Node keeps only the first of repeated Authorization headers in `headers`; the raw list
-  // shows them all, and two of them make the request ambiguous.
+/**
+ * Node keeps only the first of repeated Authorization headers in `headers`; the raw list shows
+ * them all, and two of them make a request ambiguous.
+ */
+export function countAuthorizationHeaders(request: FastifyRequest): number {
   let seen = 0;
   const raw = request.raw.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]?.length === 13 && raw[i]?.toLowerCase() === 'authorization') seen += 1;
   }
-  if (seen > 1) throw invalidAuthRequest('more than one Authorization header');
+  return seen;
+}
+
+function readAuthorizationHeader(request: FastifyRequest): string | undefined {
+  if (countAuthorizationHeaders(request) > 1) {
+    throw invalidAuthRequest('more than one Authorization header');
+  }
 
   const value = request.headers.authorization;
   if (value === undefined) return undefined;

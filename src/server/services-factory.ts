@@ -3,6 +3,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import { Accounts } from '../core/accounts.js';
 import { ApiClients } from '../core/api-clients.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import { GuessThrottle } from '../core/guess-throttle.js';
 import { LoginThrottle } from '../core/login-throttle.js';
 import { PasswordHasher } from '../core/passwords/password-hasher.js';
 import { TokenService } from '../core/token-service.js';
@@ -61,6 +62,7 @@ export function createServices(
     accounts: new Accounts({ store, hasher, clock }),
     apiClients: new ApiClients({ store, clock }),
     throttle: new LoginThrottle({ store, clock }),
+    guesses: new GuessThrottle({ store, clock }),
     audit: new AuditLog(logger, (event, outcome) => metrics.events.inc({ event, outcome })),
     metrics,
   };

@@ -3,6 +3,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { Accounts } from '../core/accounts.js';
 import type { ApiClients } from '../core/api-clients.js';
 import type { Clock } from '../core/clock.js';
+import type { GuessThrottle } from '../core/guess-throttle.js';
 import type { LoginThrottle } from '../core/login-throttle.js';
 import type { PasswordHasher } from '../core/passwords/password-hasher.js';
 import type { TokenService } from '../core/token-service.js';
@@ -23,6 +24,8 @@ export interface ServerServices {
   readonly accounts: Accounts;
   readonly apiClients: ApiClients;
   readonly throttle: LoginThrottle;
+  /** Refuses addresses that present too many rejected tokens. */
+  readonly guesses: GuessThrottle;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
 }

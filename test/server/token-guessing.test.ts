@@ -105,4 +105,23 @@ describe('token guessing throttle', () => {
     assert.equal(events.length, 2);
     assert.equal(events[0]?.clientAddress, '203.0.113.7');
   });
+
+  it('counts inactive tokens on /introspect and answers a blocked address 429', async () => {
+    const created = await server.services.apiClients.addClient('api');
+    assert.ok(created.ok);
+    const basic = `Basic ${Buffer.from(`api:${created.secret}`).toString('base64')}`;
+    const introspect = (token: string) =>
+      fetch(`${server.url}/introspect`, {
+        method: 'POST',
+        headers: { authorization: basic, 'x-forwarded-for': '203.0.113.8' },
+        body: new URLSearchParams({ token }),
+      });
+
+    for (let i = 0; i < GUESS_LIMIT; i += 1) {
+      assert.deepEqual(await (await introspect(mintToken())).json(), { active: false });
+    }
+    const blocked = await introspect(await loginOpen(server.url));
+    assert.equal(blocked.status, 429);
+    assert.equal(blocked.headers.get('retry-after'), String(GUESS_WINDOW_MS / 1000));
+  });
 });

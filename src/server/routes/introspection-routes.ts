@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { digestToken, isWellFormedToken } from '../../core/tokens.js';
+import { refuseBlockedGuesser } from '../authenticate.js';
+import { countAuthorizationHeaders } from '../credentials.js';
 import { ApiError, REALM } from '../errors.js';
 import { bodySchema, MAX_TEXT_LENGTH, stringField } from '../schemas.js';
 import type { ServerServices } from '../services.js';
@@ -46,8 +48,12 @@ export function registerIntrospectionRoutes(app: FastifyInstance, services: Serv
   };
 
   app.post<TokenRequest>('/introspect', options, async (request) => {
+    refuseBlockedGuesser(services, request);
     const check = await services.tokens.check(request.body.token);
-    if (!check.ok) return INACTIVE;
+    if (!check.ok) {
+      await services.guesses.recordFailure(request.ip);
+      return INACTIVE;
+    }
 
     const userId = check.record.userId;
     return {
@@ -97,13 +103,9 @@ const BASIC = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 function readBasicCredentials(
   request: FastifyRequest,
 ): { name: string; secret: string } | { failure: string } {
-  // Node keeps only the first of repeated Authorization headers; two make the request ambiguous.
-  const raw = request.raw.rawHeaders;
-  let seen = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === 'authorization') seen += 1;
+  if (countAuthorizationHeaders(request) > 1) {
+    return { failure: 'more than one Authorization header' };
   }
-  if (seen > 1) return { failure: 'more than one Authorization header' };
 
   const header = request.headers.authorization;
   if (header === undefined) return { failure: 'no client credentials' };

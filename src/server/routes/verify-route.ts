@@ -20,7 +20,7 @@ export function registerVerifyRoute(app: FastifyInstance, services: ServerServic
       // could be that body or the next request, so the connection is closed after the answer.
       if (announcesBody(request)) reply.header('connection', 'close');
       try {
-        const auth = await authenticateToken(services, request);
+        const auth = await authenticateToken(services, request, { throttledAs: 'invalid_token' });
         reply
           .code(200)
           .header('x-auth-user', encodeUserIdHeader(auth.userId))
