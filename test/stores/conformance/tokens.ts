@@ -111,7 +111,11 @@ export function describeTokenConformance(store: () => Store): void {
 
       await store().recordTokenUses([
         { digest: first.digest, lastUsedAtMs: BASE_MS + 500, idleExpiresAtMs: BASE_MS + HOUR_MS },
-        { digest: second.digest, lastUsedAtMs: BASE_MS + 700, idleExpiresAtMs: BASE_MS + HOUR_MS - 1 },
+        {
+          digest: second.digest,
+          lastUsedAtMs: BASE_MS + 700,
+          idleExpiresAtMs: BASE_MS + HOUR_MS - 1,
+        },
       ]);
 
       assert.deepEqual(await store().findToken(first.digest), {
