@@ -101,9 +101,16 @@ export class LoginThrottle {
     return this.delayAfter(state.failures);
   }
 
-  /** Forgets the account's failures after a successful login. */
-  async recordSuccess(accountId: string): Promise<void> {
-    await this.#store.clearLoginFailures(accountKey(accountId));
+  /**
+   * Forgets the account's failures after a successful login; resolves true when that ends a
+   * back-off (the account had spent its free failures), for the audit log.
+   */
+  async recordSuccess(accountId: string): Promise<boolean> {
+    const key = accountKey(accountId);
+    const state = await this.#store.readLoginFailures(key, this.#clock.nowMs());
+    if (state === null) return false;
+    await this.#store.clearLoginFailures(key);
+    return state.failures > this.#freeFailures;
   }
 
   /** The wait, in milliseconds, that follows the given number of consecutive failures. */

@@ -20,6 +20,11 @@ export function installErrorHandler(app: FastifyInstance, services: ServerServic
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error, request, services);
     auditRefusedInput(services, request, apiError, error);
+    // A store failure already has its audit line (store_failed): one record per request.
+    if (error instanceof StoreUnavailableError) {
+      sendApiError(reply, apiError);
+      return;
+    }
     if (apiError.statusCode >= 500) {
       request.log.error(
         { code: apiError.code, reason: apiError.reason, err: safeCause(apiError.cause) },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '../../src/core/clock.js';
 import { form, json, startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -103,6 +104,42 @@ describe('password login under brute force', () => {
       assert.equal(throttled.headers.get('retry-after'), '1');
       assert.equal(throttled.headers.get('cache-control'), 'no-store');
     }
+    const started = server.logs.records().filter((record) => record.event === 'lockout_started');
+    assert.deepEqual(
+      started.map((record) => record.userId),
+      ['carol@example.com', 'unknown@example.com'],
+    );
+  });
+});
+
+describe('lockouts in the audit log', () => {
+  let server: TestServer;
+  const clock = new ManualClock(Date.now());
+
+  before(async () => {
+    server = await startTestServer({ '--login': 'password' }, { clock });
+    await server.services.accounts.addUser('erin@example.com', PASSWORD);
+  });
+  after(() => server.close());
+
+  it('logs the end of a lockout at the next successful login', async () => {
+    for (let i = 0; i < 6; i += 1) {
+      await fetch(`${server.url}/login`, {
+        method: 'POST',
+        ...form({ id: 'erin@example.com', password: 'guess guess guess' }),
+      });
+    }
+    clock.advance(1000); // the wait after the sixth failure
+    const response = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      ...form({ id: 'erin@example.com', password: PASSWORD }),
+    });
+    assert.equal(response.status, 200);
+    const ended = server.logs.records().filter((record) => record.event === 'lockout_ended');
+    assert.deepEqual(
+      ended.map((record) => record.userId),
+      ['erin@example.com'],
+    );
   });
 });
 

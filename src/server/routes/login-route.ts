@@ -58,12 +58,21 @@ async function passwordLogin(
 
   const result = await services.accounts.verifyLogin(userId, password);
   if (!result.ok) {
-    await services.throttle.recordFailure(userId);
+    const waitMs = await services.throttle.recordFailure(userId);
     services.audit.record(request, 'login_failed', { outcome: 'failure', userId });
+    if (waitMs > 0) {
+      services.audit.record(request, 'lockout_started', {
+        outcome: 'failure',
+        userId,
+        reason: `next attempt allowed in ${Math.ceil(waitMs / 1000)} s`,
+      });
+    }
     throw new ApiError('INVALID_CREDENTIALS', { headers: NO_STORE });
   }
 
-  await services.throttle.recordSuccess(userId);
+  if (await services.throttle.recordSuccess(userId)) {
+    services.audit.record(request, 'lockout_ended', { outcome: 'success', userId });
+  }
   return services.tokens.issue(result.userId, loginContext(request));
 }
 
