@@ -116,6 +116,19 @@ export class AuthClient {
   }
 
   /**
+   * Changes the logged-in user's password. The server revokes every token of the user, this
+   * one included: log in again with the new password afterwards. Resolves how many tokens
+   * were revoked.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<number> {
+    const response = await this.#send('POST', '/password', {
+      body: { password: currentPassword, new_password: newPassword },
+    });
+    this.#token = undefined;
+    return ((await response.json()) as { revoked: number }).revoked;
+  }
+
+  /**
    * Revokes this client's token. Idempotent: a token the server no longer knows, or no token
    * at all, is already logged out.
    */
@@ -213,6 +226,9 @@ async function toClientError(
     // A 401 from /login is about the id and password; from anywhere else, about the token.
     if (unauthorized === 'credentials') return new InvalidCredentialsError(message, status);
     if (unauthorized === 'client') return new InvalidClientError(message, status);
+    // A refused token comes with a Bearer challenge (RFC 6750); a refused password without.
+    const challenge = response.headers.get('www-authenticate') ?? '';
+    if (!/^bearer/i.test(challenge)) return new InvalidCredentialsError(message, status);
     return new InvalidTokenError(message, status);
   }
   if (status === 429) {

@@ -10,6 +10,7 @@ import { registerEchoRoute } from './routes/echo-route.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerIntrospectionRoutes } from './routes/introspection-routes.js';
 import { registerLoginRoute } from './routes/login-route.js';
+import { registerPasswordRoute } from './routes/password-route.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerVerifyRoute } from './routes/verify-route.js';
 import type { ServerServices } from './services.js';
@@ -88,6 +89,7 @@ export async function buildApp(
   registerEchoRoute(app, services);
   registerSessionRoutes(app, services);
   registerAccountRoutes(app, services);
+  registerPasswordRoute(app, services);
   registerVerifyRoute(app, services);
   registerIntrospectionRoutes(app, services);
   return app;

@@ -327,4 +327,35 @@ describe('hostile input against password login (property-based)', () => {
     );
     assert.equal(await server.services.store.countTokens(), 0);
   });
+
+  it('never changes a password for a wrong or hostile password change', async () => {
+    const login = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ id: 'alice', password: 'a long enough password 42' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const probe = fc
+      .tuple(fc.oneof(text, fc.string()), fc.oneof(text, fc.string(), fc.constant('short')))
+      .map(
+        ([password, newPassword]): Probe => ({
+          method: 'POST',
+          path: '/password',
+          headers: { 'content-type': JSON_TYPE, authorization: `Bearer ${token}` },
+          body: Buffer.from(JSON.stringify({ password, new_password: newPassword })),
+          expected: [400, 401, 429],
+        }),
+      );
+    await fc.assert(
+      fc.asyncProperty(probe, async (p) => {
+        clock.advance(GUESS_WINDOW_MS);
+        await checkAnswer(server, p);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+    const stillWorks = await server.services.accounts.verifyLogin(
+      'alice',
+      'a long enough password 42',
+    );
+    assert.equal(stillWorks.ok, true);
+  });
 });
