@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { findFreePort } from '../helpers/processes.js';
 import {
   type RedisServerHandle,
   redisAvailability,
@@ -18,19 +18,6 @@ const START_TIMEOUT_MS = 40_000;
 interface Serving {
   readonly child: ChildProcess;
   output(): string;
-}
-
-/** A port free a moment ago; cluster workers share one port, so it cannot be 0. */
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function serve(args: readonly string[]): Serving {

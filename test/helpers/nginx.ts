@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findExecutable, findFreePort, waitForExit, waitUntil } from './processes.js';
 
 /** Where the gateway listens and the two services it talks to, as `host:port`. */
 export interface GatewayAddresses {
@@ -100,7 +101,7 @@ export interface NginxHandle {
 
 const BINARY = 'nginx';
 /** Debian installs nginx in /usr/sbin, which is not on an ordinary user's PATH. */
-const SBIN_PATH = '/usr/sbin/nginx';
+const SBIN_DIR = '/usr/sbin';
 const READY_TIMEOUT_MS = 5000;
 
 /**
@@ -109,7 +110,7 @@ const READY_TIMEOUT_MS = 5000;
  * being skipped.
  */
 export function nginxAvailability(): { available: boolean; reason?: string } {
-  if (findNginx()) return { available: true };
+  if (findExecutable(BINARY, [SBIN_DIR])) return { available: true };
 
   const reason = `${BINARY} is not on PATH (Debian: apt-get install nginx-light)`;
   if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the gateway tests`);
@@ -160,7 +161,7 @@ async function launch(dir: string, addresses: GatewayAddresses): Promise<ChildPr
   rmSync(join(dir, 'error.log'), { force: true });
 
   const child = spawn(
-    findNginx() ?? BINARY,
+    findExecutable(BINARY, [SBIN_DIR]) ?? BINARY,
     ['-p', dir, '-c', configFile, '-e', join(dir, 'error.log')],
     {
       stdio: 'ignore',
@@ -170,7 +171,7 @@ async function launch(dir: string, addresses: GatewayAddresses): Promise<ChildPr
   child.once('exit', () => running.delete(child));
   const port = Number(addresses.listen.split(':').at(-1));
   try {
-    await waitUntilListening(child, port);
+    await waitUntil(child, () => accepts(port), READY_TIMEOUT_MS, 'not listening');
   } catch (error) {
     child.kill('SIGKILL');
     const log = readLog(join(dir, 'error.log'));
@@ -187,16 +188,6 @@ process.on('exit', () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitUntilListening(child: ChildProcess, port: number): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error('it exited');
-    if (await accepts(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not listening within ${READY_TIMEOUT_MS} ms`);
-}
-
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -208,37 +199,6 @@ function accepts(port: number): Promise<boolean> {
     socket.on('error', () => finish(false));
     socket.on('connect', () => finish(true));
   });
-}
-
-function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function findNginx(): string | null {
-  const pathDirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  const candidates = [...pathDirs.map((dir) => join(dir, BINARY)), SBIN_PATH];
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here; try the next one.
-    }
-  }
-  return null;
 }
 
 function readLog(logFile: string): string {

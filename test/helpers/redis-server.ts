@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findExecutable, findFreePort, waitForExit, waitUntil } from './processes.js';
 
 /** A redis-server child process owned by one test file. */
 export interface RedisServerHandle {
@@ -38,7 +39,7 @@ const READY_TIMEOUT_MS = 5000;
  * image can never turn the Redis suite green by skipping it.
  */
 export function redisAvailability(): { available: boolean; reason?: string } {
-  if (findOnPath(BINARY)) return { available: true };
+  if (findExecutable(BINARY)) return { available: true };
 
   const reason = `${BINARY} is not on PATH (Debian: apt-get install redis-server)`;
   if (process.env.CI === 'true') throw new Error(`${reason}; CI must run the Redis tests`);
@@ -136,23 +137,13 @@ async function launch(
   running.add(child);
   child.once('exit', () => forget(child));
   try {
-    await waitUntilReady(child, port);
+    await waitUntil(child, () => answersPing(port), READY_TIMEOUT_MS, 'no PONG');
   } catch (error) {
     child.kill('SIGKILL');
     const log = readLog(logFile);
     throw new Error(`redis-server on port ${port} did not start: ${log}`, { cause: error });
   }
   return child;
-}
-
-async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error('it exited');
-    if (await answersPing(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no PONG within ${READY_TIMEOUT_MS} ms`);
 }
 
 function answersPing(port: number): Promise<boolean> {
@@ -172,36 +163,6 @@ function answersPing(port: number): Promise<boolean> {
       if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
-}
-
-function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function findOnPath(binary: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, binary), constants.X_OK);
-      return join(dir, binary);
-    } catch {
-      // Not in this directory; try the next one.
-    }
-  }
-  return null;
 }
 
 function readLog(logFile: string): string {
