@@ -36,6 +36,36 @@ describe('tokenauth demo', () => {
     assert.match(result.stdout, /"token":"tokenauth_[A-Za-z0-9_-]{8}\.\.\."/);
   });
 
+  it('reads the password like login does against a password-mode server', async () => {
+    const passwordServer = await startTestServer({ '--login': 'password' });
+    try {
+      await passwordServer.services.accounts.addUser('ada', 'a demo long password');
+      const result = await runCli(
+        ['demo', '--url', passwordServer.url, '--id', 'ada', '--password-stdin'],
+        { stdin: 'a demo long password\n' },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assertLabOutput(result.stdout);
+    } finally {
+      await passwordServer.close();
+    }
+  });
+
+  it('exits 1 when a check does not give the lab status (a wrong password)', async () => {
+    const passwordServer = await startTestServer({ '--login': 'password' });
+    try {
+      await passwordServer.services.accounts.addUser('ada', 'a demo long password');
+      const result = await runCli(
+        ['demo', '--url', passwordServer.url, '--id', 'ada', '--password-stdin'],
+        { stdin: 'not the password' },
+      );
+      assert.equal(result.code, 1);
+      assert.match(result.stdout, /Test 2: Login attempt\nStatus code: 401/);
+    } finally {
+      await passwordServer.close();
+    }
+  });
+
   it('exits 1 when the server is not there', async () => {
     const result = await runCli(['demo', '--url', 'http://127.0.0.1:9']);
     assert.equal(result.code, 1);
