@@ -17,7 +17,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--duration S] [--
 
   --quick        about a minute or two: fewer rounds, shorter runs, fewer tokens
   --rounds N     measurement rounds over all targets (default 5, quick 2)
-  --duration S   whole seconds per measurement (default 5, quick 2)
+  --duration S   whole seconds per measurement (default 3, quick 2)
   --only NAME    only scenarios whose name contains NAME, e.g. memory, sqlite/verify,
                  fastify, password, scale, startup
   --connections N  concurrent connections (default 50)
