@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { RandomPool } from './random-pool.js';
 
 /**
  * Token format: `tokenauth_` + 43 base64url characters (256 random bits) + 6 base64url
@@ -13,6 +14,7 @@ const RANDOM_CHARS = 43;
 const CHECKSUM_CHARS = 6;
 export const TOKEN_LENGTH = TOKEN_PREFIX.length + RANDOM_CHARS + CHECKSUM_CHARS;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const random = new RandomPool();
 
 function checksumOf(randomPart: string): string {
   const sum = Buffer.alloc(4);
@@ -22,7 +24,7 @@ function checksumOf(randomPart: string): string {
 
 /** A fresh token from the CSPRNG. */
 export function mintToken(): string {
-  const randomPart = randomBytes(RANDOM_BYTES).toString('base64url');
+  const randomPart = random.take(RANDOM_BYTES);
   return `${TOKEN_PREFIX}${randomPart}${checksumOf(randomPart)}`;
 }
 
@@ -39,15 +41,15 @@ export function isWellFormedToken(token: string): boolean {
 
 /** The SHA-256 digest (base64url) under which a token is stored and looked up. */
 export function digestToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 /** A short, non-reversible label of a digest, safe for logs. */
 export function fingerprintDigest(digest: string): string {
-  return createHash('sha256').update(digest).digest('base64url').slice(0, 10);
+  return hash('sha256', digest, 'base64url').slice(0, 10);
 }
 
 /** A random public session id: names a token in listings without revealing it. */
 export function mintSessionId(): string {
-  return randomBytes(12).toString('base64url');
+  return random.take(12);
 }

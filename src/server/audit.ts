@@ -59,6 +59,7 @@ export const AUDIT_EVENTS: readonly AuditEvent[] = [
 export class AuditLog {
   readonly #logger: Logger;
   readonly #onEvent: (event: AuditEvent, outcome: string) => void;
+  readonly #audited = new WeakSet<FastifyRequest>();
 
   constructor(logger: Logger, onEvent: (event: AuditEvent, outcome: string) => void) {
     this.#logger = logger;
@@ -67,6 +68,7 @@ export class AuditLog {
 
   record(request: FastifyRequest | null, event: AuditEvent, fields: AuditFields): void {
     this.#onEvent(event, fields.outcome);
+    if (request) this.#audited.add(request);
     const entry = {
       audit: true,
       event,
@@ -80,6 +82,11 @@ export class AuditLog {
     };
     const level = event === 'store_failed' ? 'error' : 'info';
     this.#logger[level](entry, event);
+  }
+
+  /** True once an event was recorded for this request: its refusal needs no second line. */
+  wasAudited(request: FastifyRequest): boolean {
+    return this.#audited.has(request);
   }
 
   tokenRejected(request: FastifyRequest, reason: string, digest?: string): void {

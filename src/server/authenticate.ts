@@ -65,7 +65,10 @@ export async function authenticateToken(
     }
   }
 
-  request.log.debug({ tokenFingerprint: fingerprintDigest(check.record.digest) }, 'token accepted');
+  if (services.logger.isLevelEnabled('debug')) {
+    const tokenFingerprint = fingerprintDigest(check.record.digest);
+    request.log.debug({ reqId: request.id, tokenFingerprint }, 'token accepted');
+  }
   return { userId: check.record.userId, record: check.record, expiresAtMs: check.expiresAtMs };
 }
 

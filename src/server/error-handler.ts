@@ -20,21 +20,31 @@ export function installErrorHandler(app: FastifyInstance, services: ServerServic
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error, request, services);
     auditRefusedInput(services, request, apiError, error);
-    // A store failure already has its audit line (store_failed): one record per request.
-    if (error instanceof StoreUnavailableError) {
-      sendApiError(reply, apiError);
-      return;
-    }
-    if (apiError.statusCode >= 500) {
-      request.log.error(
-        { code: apiError.code, reason: apiError.reason, err: safeCause(apiError.cause) },
-        'request failed',
-      );
-    } else {
-      request.log.info({ code: apiError.code, reason: apiError.reason }, 'request refused');
-    }
+    logUnlessAudited(services, request, apiError, error);
     sendApiError(reply, apiError);
   });
+}
+
+/**
+ * One log record per request: a refusal or store failure that the audit log already recorded
+ * (a rejected token, a failed login, store_failed) gets no second line. Our own failures are
+ * always logged at error; other refusals (404, 405 …) at info.
+ */
+function logUnlessAudited(
+  services: ServerServices,
+  request: FastifyRequest,
+  apiError: ApiError,
+  original: unknown,
+): void {
+  const ours = apiError.statusCode >= 500 && !(original instanceof StoreUnavailableError);
+  if (!ours && services.audit.wasAudited(request)) return;
+
+  const entry = { reqId: request.id, code: apiError.code, reason: apiError.reason };
+  if (apiError.statusCode >= 500) {
+    request.log.error({ ...entry, err: safeCause(apiError.cause) }, 'request failed');
+  } else {
+    request.log.info(entry, 'request refused');
+  }
 }
 
 export function sendApiError(reply: FastifyReply, error: ApiError): void {

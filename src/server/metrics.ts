@@ -10,6 +10,8 @@ export class Metrics {
   readonly events: Counter<'event' | 'outcome'>;
   readonly requestSeconds: Histogram<'route' | 'method' | 'status'>;
   readonly storeUp: Gauge;
+  /** Labelled histogram children by `route method status`: labels are hashed once, not per request. */
+  readonly #requestTimers = new Map<string, { observe(seconds: number): void }>();
 
   constructor(store: Store, options: { defaultMetrics: boolean }) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -54,5 +56,15 @@ export class Metrics {
         }
       },
     });
+  }
+
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route} ${method} ${status}`;
+    let timer = this.#requestTimers.get(key);
+    if (!timer) {
+      timer = this.requestSeconds.labels({ route, method, status: String(status) });
+      this.#requestTimers.set(key, timer);
+    }
+    timer.observe(seconds);
   }
 }

@@ -23,7 +23,10 @@ export function registerHealthRoutes(app: FastifyInstance, services: ServerServi
       await services.store.ping();
     } catch {
       services.metrics.storeUp.set(storeLabel, 0);
-      request.log.debug({ store: services.store.kind }, 'readiness probe: store not ready');
+      request.log.debug(
+        { reqId: request.id, store: services.store.kind },
+        'readiness probe: store not ready',
+      );
       sendApiError(reply, serviceUnavailable('store not ready'));
       return reply;
     }

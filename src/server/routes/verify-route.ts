@@ -49,7 +49,8 @@ function sendVerifyFailure(request: FastifyRequest, reply: FastifyReply, error: 
   if (refused && error.statusCode !== 401 && error.statusCode !== 403) {
     // A malformed request (two Authorization headers, a token in the query) is still "not
     // authenticated" to a proxy: 401, never 400.
-    request.log.info({ code: error.code, reason: error.reason }, 'forward-auth refused');
+    const entry = { reqId: request.id, code: error.code, reason: error.reason };
+    request.log.info(entry, 'forward-auth refused');
     const unauthorized = new ApiError('INVALID_TOKEN', {
       headers: { 'www-authenticate': CHALLENGE.invalidRequest },
     });
