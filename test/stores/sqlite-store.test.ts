@@ -93,6 +93,17 @@ describe('SqliteStore on disk', () => {
     }
   });
 
+  it('is back on FULL sync for accounts and tokens after an advisory counter write', async () => {
+    const store = SqliteStore.open(freshPath(), { logger });
+    try {
+      await store.incrementCounter('guess:203.0.113.1', 60_000, Date.now());
+      await store.recordLoginFailure('login:acct:ada', Date.now(), 60_000);
+      assert.equal(store.settings().synchronous, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('creates the database file readable by its owner only', async () => {
     const path = freshPath();
     const store = SqliteStore.open(path, { logger });

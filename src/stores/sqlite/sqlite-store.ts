@@ -43,7 +43,8 @@ const SWEEP_EVERY_WRITES = 64;
  * A store in one SQLite file: survives restarts and can be shared by processes on one host.
  *
  * better-sqlite3 is synchronous, so every call blocks the event loop while it runs:
- * microseconds normally, a disk sync per write (synchronous = FULL), and up to
+ * microseconds normally, a disk sync per account or token write (synchronous = FULL; rate-limit
+ * counters and use times skip it, see #runAdvisory), and up to
  * `busyTimeoutMs` when another process holds the write lock. Run one server process per
  * file, or shorten the busy timeout, where tail latency matters more than waiting.
  */
@@ -150,7 +151,7 @@ export class SqliteStore implements Store {
 
   async recordTokenUses(uses: readonly TokenUse[]): Promise<void> {
     if (uses.length === 0) return;
-    this.#run(() => this.#recordTokenUses.immediate(uses));
+    this.#runAdvisory(() => this.#recordTokenUses.immediate(uses));
   }
 
   async deleteToken(digest: string): Promise<boolean> {
@@ -174,7 +175,7 @@ export class SqliteStore implements Store {
   }
 
   async incrementCounter(key: string, windowMs: number, nowMs: number): Promise<CounterState> {
-    const row = this.#run(() => {
+    const row = this.#runAdvisory(() => {
       if (++this.#counterWrites % SWEEP_EVERY_WRITES === 0) {
         this.#statements.sweepCounters.run({ nowMs });
       }
@@ -185,7 +186,7 @@ export class SqliteStore implements Store {
   }
 
   async recordLoginFailure(key: string, nowMs: number, retentionMs: number): Promise<FailureState> {
-    const row = this.#run(() => {
+    const row = this.#runAdvisory(() => {
       if (++this.#failureWrites % SWEEP_EVERY_WRITES === 0) {
         this.#statements.sweepLoginFailures.run({ nowMs });
       }
@@ -202,7 +203,7 @@ export class SqliteStore implements Store {
   }
 
   async clearLoginFailures(key: string): Promise<void> {
-    this.#run(() => this.#statements.clearLoginFailures.run(key));
+    this.#runAdvisory(() => this.#statements.clearLoginFailures.run(key));
   }
 
   async saveClient(client: ClientRecord): Promise<void> {
@@ -229,5 +230,22 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw toStoreError(error, this.#db.open);
     }
+  }
+
+  /**
+   * Runs a write whose loss on a power cut costs nothing that matters: rate-limit counters,
+   * login failures (a few forgotten attempts) and "last used" times (a shorter idle window).
+   * Its commit skips the disk sync (NORMAL in WAL mode, still safe against a killed process),
+   * which otherwise made every rejected token wait for the disk. Accounts and tokens keep FULL.
+   */
+  #runAdvisory<T>(step: () => T): T {
+    return this.#run(() => {
+      this.#db.pragma('synchronous = NORMAL');
+      try {
+        return step();
+      } finally {
+        this.#db.pragma('synchronous = FULL');
+      }
+    });
   }
 }
