@@ -28,6 +28,8 @@ export function createRedisClient(
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+    // Commands from concurrent requests issued in the same tick go out in one write.
+    enableAutoPipelining: true,
   });
   return { client, watch: new ConnectionWatch(client, options.logger) };
 }
