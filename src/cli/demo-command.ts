@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadServerConfig } from '../config/server-config.js';
-import { createLogger } from '../server/logger.js';
-import { type RunningServer, startServer } from '../server/start-server.js';
+import type { RunningServer } from '../server/start-server.js';
 import { readPassword } from './read-password.js';
 import { CommandFailure } from './usage-error.js';
 
@@ -39,7 +38,12 @@ export function addDemoCommand(program: Command): void {
     });
 }
 
+/** Imports the server only when it is needed, so a run against `--url` does not load it. */
 async function startEmbeddedServer(): Promise<RunningServer> {
+  const [{ createLogger }, { startServer }] = await Promise.all([
+    import('../server/logger.js'),
+    import('../server/start-server.js'),
+  ]);
   const config = loadServerConfig(
     { '--port': '0', '--store': 'memory:', '--login': 'open', '--log-level': 'error' },
     {},

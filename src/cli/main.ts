@@ -1,24 +1,47 @@
 import { Command, CommanderError } from 'commander';
-import { addClientsCommand } from './clients-command.js';
-import { addDemoCommand } from './demo-command.js';
-import { addServeCommand } from './serve-command.js';
-import { addSessionCommands } from './session-commands.js';
-import { addTokensCommand } from './tokens-command.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_USAGE, UsageError } from './usage-error.js';
-import { addUsersCommand } from './users-command.js';
 
-export function buildProgram(): Command {
+interface CommandModule {
+  /** The top-level commands the module adds. */
+  readonly names: readonly string[];
+  readonly load: () => Promise<(program: Command) => void>;
+}
+
+/**
+ * Every command module, in help order. Only the module of the command being run is imported:
+ * a user command then does not load the administrative ones, and `serve` none of the others.
+ * Help, version and unknown names load them all, so a name missing here still works, only
+ * slower; a name under the wrong module would break its command, which the startup-imports
+ * test catches.
+ */
+const COMMAND_MODULES: readonly CommandModule[] = [
+  { names: ['serve'], load: async () => (await import('./serve-command.js')).addServeCommand },
+  { names: ['demo'], load: async () => (await import('./demo-command.js')).addDemoCommand },
+  {
+    names: ['login', 'echo', 'me', 'sessions', 'logout'],
+    load: async () => (await import('./session-commands.js')).addSessionCommands,
+  },
+  { names: ['users'], load: async () => (await import('./users-command.js')).addUsersCommand },
+  { names: ['tokens'], load: async () => (await import('./tokens-command.js')).addTokensCommand },
+  {
+    names: ['clients'],
+    load: async () => (await import('./clients-command.js')).addClientsCommand,
+  },
+];
+
+/** The program with the commands `argv` may need: its own module's, or all of them. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('tokenauth')
     .description('A small, fast token authentication server')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  addServeCommand(program);
-  addDemoCommand(program);
-  addSessionCommands(program);
-  addUsersCommand(program);
-  addTokensCommand(program);
-  addClientsCommand(program);
+
+  const named = COMMAND_MODULES.filter((module) => module.names.includes(argv[0] ?? ''));
+  const needed = named.length > 0 ? named : COMMAND_MODULES;
+  const adders = await Promise.all(needed.map((module) => module.load()));
+  for (const add of adders) add(program);
+
   for (const command of program.commands) applyToTree(command);
   return program;
 }
@@ -31,7 +54,7 @@ function applyToTree(command: Command): void {
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv], { from: 'user' });
+    await (await buildProgram(argv)).parseAsync([...argv], { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     return reportError(error);

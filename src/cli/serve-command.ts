@@ -6,8 +6,6 @@ import {
   SERVER_SETTINGS,
   type ServerConfig,
 } from '../config/server-config.js';
-import { createLogger } from '../server/logger.js';
-import { startServer } from '../server/start-server.js';
 import { UsageError } from './usage-error.js';
 
 export function addServeCommand(program: Command): void {
@@ -25,7 +23,7 @@ export function addServeCommand(program: Command): void {
   serve.action(async (options: Record<string, string | boolean | undefined>) => {
     const config = readConfig(options);
     if (config.workers > 1 && cluster.isPrimary) {
-      runPrimary(config);
+      await runPrimary(config);
       return;
     }
     if (cluster.isWorker) {
@@ -59,6 +57,11 @@ function readConfig(options: Record<string, string | boolean | undefined>): Serv
 }
 
 async function runServer(config: ServerConfig): Promise<void> {
+  // Imported when `serve` runs, so the other commands do not load Fastify and prom-client.
+  const [{ createLogger }, { startServer }] = await Promise.all([
+    import('../server/logger.js'),
+    import('../server/start-server.js'),
+  ]);
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);
 
@@ -81,7 +84,9 @@ async function runServer(config: ServerConfig): Promise<void> {
  * that dies after it was listening is replaced. One that dies before (a store that cannot be
  * opened, a port in use) would only fail again, so the primary stops everything and exits 1.
  */
-function runPrimary(config: ServerConfig): void {
+async function runPrimary(config: ServerConfig): Promise<void> {
+  // The primary only forks and logs; the workers load the server.
+  const { createLogger } = await import('../server/logger.js');
   const logger = createLogger(config.logLevel);
   const listening = new Set<number>();
   let live = 0;

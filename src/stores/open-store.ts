@@ -1,18 +1,26 @@
 import type { Logger } from 'pino';
 import { MemoryStore } from './memory-store.js';
-import { RedisStore } from './redis/redis-store.js';
-import { parseSqliteUrl } from './sqlite/parse-sqlite-url.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 /**
  * Opens the store a `--store` URL names: `memory:`, `sqlite:PATH` or `redis://…`.
  * Throws an Error whose message is safe to print (no credentials) for an unusable URL.
+ *
+ * Each backend's module is imported only when its scheme is asked for: ioredis alone costs
+ * a memory or SQLite server more than 100 ms of start-up, and better-sqlite3 a few tens.
  */
 export async function openStore(url: string, logger: Logger): Promise<Store> {
   if (url === 'memory:') return new MemoryStore();
-  if (url.startsWith('sqlite:')) return SqliteStore.open(parseSqliteUrl(url), { logger });
-  if (/^rediss?:\/\//.test(url)) return RedisStore.open(url, { logger });
+  if (url.startsWith('sqlite:')) {
+    const { parseSqliteUrl } = await import('./sqlite/parse-sqlite-url.js');
+    const path = parseSqliteUrl(url);
+    const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+    return SqliteStore.open(path, { logger });
+  }
+  if (/^rediss?:\/\//.test(url)) {
+    const { RedisStore } = await import('./redis/redis-store.js');
+    return RedisStore.open(url, { logger });
+  }
   throw new Error(`unsupported store URL scheme in ${describeStoreUrl(url)}`);
 }
 

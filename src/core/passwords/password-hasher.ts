@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
+import type * as Argon2 from 'argon2';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 
 /** Argon2id cost settings; memory is in KiB. */
@@ -38,6 +38,25 @@ export class HasherBusyError extends Error {
 }
 
 const ALGORITHM_PREFIX = '$argon2id$';
+
+type Argon2Binding = Pick<typeof Argon2, 'argon2id' | 'hash' | 'needsRehash' | 'verify'>;
+
+/** Set once the binding has loaded; {@link PasswordHasher.needsRehash} must answer at once. */
+let loadedArgon2: Argon2Binding | undefined;
+let loadingArgon2: Promise<Argon2Binding> | undefined;
+
+/**
+ * The native binding is loaded on the first hash or verification, not at import: an
+ * open-login server or a command that never hashes does not pay for loading it at start.
+ */
+function argon2(): Promise<Argon2Binding> {
+  loadingArgon2 ??= import('argon2').then((module) => {
+    const binding: Argon2Binding = module.default;
+    loadedArgon2 = binding;
+    return binding;
+  });
+  return loadingArgon2;
+}
 
 /**
  * Hashes and verifies passwords with argon2id, PHC strings in and out. The work runs on
@@ -82,11 +101,19 @@ export class PasswordHasher {
     return this.#limiter.run(() => verifyNow(phc, password));
   }
 
-  /** True when `phc` was made with another algorithm or other costs than ours. */
+  /**
+   * True when `phc` was made with another algorithm or other costs than ours. Asked before
+   * any hash or verification in this process has loaded the binding, it answers false for
+   * an argon2id hash: that upgrade then waits for a later login. Call it after `verify`.
+   */
   needsRehash(phc: string): boolean {
     if (!phc.startsWith(ALGORITHM_PREFIX)) return true;
+    if (!loadedArgon2) {
+      void argon2().catch(() => undefined);
+      return false;
+    }
     try {
-      return argon2.needsRehash(phc, { ...this.params });
+      return loadedArgon2.needsRehash(phc, { ...this.params });
     } catch {
       return true;
     }
@@ -109,8 +136,9 @@ export class PasswordHasher {
     await this.#limiter.run(() => this.#dummy());
   }
 
-  #hashNow(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id, ...this.params });
+  async #hashNow(password: string): Promise<string> {
+    const binding = await argon2();
+    return binding.hash(password, { type: binding.argon2id, ...this.params });
   }
 
   #dummy(): Promise<string> {
@@ -126,8 +154,9 @@ export class PasswordHasher {
 }
 
 async function verifyNow(phc: string, password: string): Promise<boolean> {
+  const binding = await argon2();
   try {
-    return await argon2.verify(phc, password);
+    return await binding.verify(phc, password);
   } catch {
     // The binding throws for strings that are not PHC or carry impossible parameters.
     return false;
