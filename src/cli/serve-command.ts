@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import {
   ConfigError,
   loadServerConfig,
@@ -63,7 +64,12 @@ async function runServer(config: ServerConfig): Promise<void> {
     import('../server/start-server.js'),
   ]);
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
+  const inCluster = cluster.isWorker && config.metricsPort !== null;
+  const server = await startServer(config, logger, { metricsServedByPrimary: inCluster });
+  if (inCluster) {
+    const { shareMetricsWithPrimary } = await import('../server/cluster-metrics.js');
+    shareMetricsWithPrimary(server.services.metrics.registry);
+  }
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
@@ -123,5 +129,19 @@ async function runPrimary(config: ServerConfig): Promise<void> {
   for (let i = 0; i < config.workers; i += 1) fork();
   process.once('SIGTERM', () => stopAll(0));
   process.once('SIGINT', () => stopAll(0));
-  logger.info({ workers: config.workers }, 'tokenauth primary started');
+  const metricsUrl = await startPrimaryMetrics(config, logger);
+  logger.info({ workers: config.workers, metricsUrl }, 'tokenauth primary started');
+}
+
+/** With --metrics-port the primary serves every worker's figures merged; else say what /metrics shows. */
+async function startPrimaryMetrics(config: ServerConfig, logger: Logger): Promise<string | null> {
+  if (config.metricsPort === null) {
+    logger.warn(
+      'with --workers, /metrics on --port shows the figures of whichever worker answers; set --metrics-port to scrape all of them at once',
+    );
+    return null;
+  }
+  const { startClusterMetricsListener } = await import('../server/cluster-metrics.js');
+  const listener = await startClusterMetricsListener(config, config.metricsPort, logger);
+  return `${listener.url}/metrics`;
 }

@@ -19,6 +19,9 @@ export interface ServerConfig {
   readonly trustedProxies: readonly string[];
   readonly workers: number;
   readonly metricsToken: string | null;
+  /** A listener of its own for /metrics; null serves /metrics on the API port. */
+  readonly metricsPort: number | null;
+  readonly metricsHost: string;
   readonly keepAliveTimeoutMs: number;
   readonly shutdownDrainMs: number;
   readonly hashConcurrency: number;
@@ -150,6 +153,22 @@ const SETTINGS = [
     'at least 16 characters',
   ),
   set(
+    'metricsPort',
+    '--metrics-port',
+    'TOKENAUTH_METRICS_PORT',
+    '',
+    (t) => (t === '' ? null : intIn(0, 65535)(t)),
+    'a port from 0 to 65535, or empty to serve /metrics on --port',
+  ),
+  set(
+    'metricsHost',
+    '--metrics-host',
+    'TOKENAUTH_METRICS_HOST',
+    '127.0.0.1',
+    (t) => (t ? t : INVALID),
+    'a host name or IP',
+  ),
+  set(
     'keepAliveTimeoutMs',
     '--keep-alive-timeout',
     'TOKENAUTH_KEEP_ALIVE_TIMEOUT',
@@ -267,6 +286,13 @@ function unsafeCombinations(
     problems.push(
       '--workers above 1 needs a shared store (sqlite: or redis://): processes cannot share memory:',
     );
+  }
+  if (
+    config.metricsPort !== null &&
+    config.metricsPort !== 0 &&
+    config.metricsPort === config.port
+  ) {
+    problems.push('--metrics-port must differ from --port');
   }
   if (config.idleTimeoutMs > config.tokenTtlMs) {
     problems.push('--idle-timeout must not exceed --token-ttl');

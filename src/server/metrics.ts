@@ -34,6 +34,8 @@ export class Metrics {
       help: '1 when the store answered its last health check (each scrape makes one), else 0',
       labelNames: ['store'],
       registers: [this.registry],
+      // Across cluster workers: down if any worker finds the store down.
+      aggregator: 'min',
       async collect() {
         try {
           await store.ping();
@@ -48,6 +50,8 @@ export class Metrics {
       help: 'Tokens held by the store (expired ones until the sweeper removes them)',
       labelNames: ['store'],
       registers: [this.registry],
+      // Cluster workers share one store and count the same tokens: summing would multiply them.
+      aggregator: 'max',
       async collect() {
         try {
           this.set({ store: store.kind }, await store.countTokens());

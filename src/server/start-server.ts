@@ -5,6 +5,7 @@ import { formatDuration } from '../core/durations.js';
 import { loadCommonPasswords } from '../core/passwords/password-policy.js';
 import { describeStoreUrl, openStore } from '../stores/open-store.js';
 import { buildApp } from './app.js';
+import { type MetricsListener, startMetricsListener } from './metrics-endpoint.js';
 import type { ServerServices } from './services.js';
 import { createServices, type ServiceOptions } from './services-factory.js';
 
@@ -14,14 +15,24 @@ export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly services: ServerServices;
+  /** Where `/metrics` is scraped when `--metrics-port` gives it a listener of its own. */
+  readonly metricsUrl: string | null;
   /** Stops accepting, drains in-flight requests, flushes pending writes, closes the store. */
   close(): Promise<void>;
+}
+
+export interface StartOptions extends ServiceOptions {
+  /**
+   * A cluster worker: the primary serves `--metrics-port` for all workers and asks each for
+   * its figures, so the worker opens no metrics listener of its own.
+   */
+  readonly metricsServedByPrimary?: boolean;
 }
 
 export async function startServer(
   config: ServerConfig,
   logger: Logger,
-  options: ServiceOptions = {},
+  options: StartOptions = {},
 ): Promise<RunningServer> {
   const store = await openStore(config.store, logger);
   const services = createServices(config, logger, store, options);
@@ -39,15 +50,36 @@ export async function startServer(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
 
+  const metricsListener = await openMetricsListener(services, options).catch(
+    async (error: unknown) => {
+      await app.close();
+      await store.close();
+      throw error;
+    },
+  );
+
   const sweeper = setInterval(() => void sweepExpired(services), SWEEP_INTERVAL_MS).unref();
-  await announce(services, url);
+  await announce(services, url, metricsListener);
 
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= shutDown(services, app, sweeper);
+    closing ??= shutDown(services, app, sweeper, metricsListener);
     return closing;
   };
-  return { url, app, services, close };
+  return { url, app, services, metricsUrl: metricsListener?.url ?? null, close };
+}
+
+async function openMetricsListener(
+  services: ServerServices,
+  options: StartOptions,
+): Promise<MetricsListener | null> {
+  const { config } = services;
+  if (config.metricsPort === null || options.metricsServedByPrimary) return null;
+  return startMetricsListener(
+    { host: config.metricsHost, port: config.metricsPort, metricsToken: config.metricsToken },
+    services.metrics.registry,
+    services.logger,
+  );
 }
 
 /**
@@ -64,7 +96,11 @@ function startPasswordChecks(services: ServerServices): Promise<void> {
   return warmUp;
 }
 
-async function announce(services: ServerServices, url: string): Promise<void> {
+async function announce(
+  services: ServerServices,
+  url: string,
+  metricsListener: MetricsListener | null,
+): Promise<void> {
   const { config, logger } = services;
   if (config.login === 'open') {
     logger.warn(
@@ -79,6 +115,7 @@ async function announce(services: ServerServices, url: string): Promise<void> {
   logger.info(
     {
       url,
+      ...(metricsListener ? { metricsUrl: `${metricsListener.url}/metrics` } : {}),
       store: describeStoreUrl(config.store),
       login: config.login,
       tokenTtl: formatDuration(config.tokenTtlMs),
@@ -109,6 +146,7 @@ async function shutDown(
   services: ServerServices,
   app: FastifyInstance,
   sweeper: NodeJS.Timeout,
+  metricsListener: MetricsListener | null,
 ): Promise<void> {
   clearInterval(sweeper);
   const drainMs = services.config.shutdownDrainMs;
@@ -116,6 +154,7 @@ async function shutDown(
   const forceClose = setTimeout(() => app.server.closeAllConnections(), drainMs).unref();
   await app.close();
   clearTimeout(forceClose);
+  await metricsListener?.close();
   await services.usage.flush();
   await services.store.close();
   services.logger.info('tokenauth stopped');

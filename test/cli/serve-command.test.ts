@@ -35,6 +35,24 @@ describe('tokenauth serve', () => {
     assert.match(result.stderr, /open/);
   });
 
+  it('refuses a metrics port that is not a port, or is the API port, with exit 2', async () => {
+    const notAPort = await runCli(['serve', '--store', 'memory:', '--metrics-port', 'nine']);
+    assert.equal(notAPort.code, 2);
+    assert.match(notAPort.stderr, /--metrics-port .*"nine"/);
+
+    const same = await runCli([
+      'serve',
+      '--store',
+      'memory:',
+      '--port',
+      '5123',
+      '--metrics-port',
+      '5123',
+    ]);
+    assert.equal(same.code, 2);
+    assert.match(same.stderr, /--metrics-port must differ from --port/);
+  });
+
   it('refuses an unknown flag with exit 2', async () => {
     const result = await runCli(['serve', '--frobnicate']);
     assert.equal(result.code, 2);

@@ -152,6 +152,44 @@ describe('tokenauth serve --workers', () => {
     );
   }
 
+  it('merges the figures of both workers on --metrics-port', async () => {
+    const [port, metricsPort] = [await findFreePort(), await findFreePort()];
+    const serving = serve([
+      '--workers',
+      '2',
+      '--store',
+      `sqlite:${join(dir.path, 'metrics.db')}`,
+      '--login',
+      'open',
+      '--port',
+      String(port),
+      '--metrics-port',
+      String(metricsPort),
+    ]);
+    try {
+      await waitForReadyPids(serving, 2);
+      // Ten logins on fresh connections, which the primary hands to the workers in turn.
+      await assertServes(`http://127.0.0.1:${port}`);
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(response.status, 200, serving.output());
+      const text = await response.text();
+      const value = (prefix: string) => {
+        const line = text.split('\n').find((candidate) => candidate.startsWith(prefix));
+        return Number(line?.slice(line.lastIndexOf(' ')));
+      };
+      // Summed over the workers: every login, whichever worker took it.
+      assert.equal(
+        value('tokenauth_security_events_total{event="login_succeeded",outcome="success"}'),
+        10,
+      );
+      // One shared store: the workers count the same tokens, which must not be added up.
+      assert.equal(value('tokenauth_live_tokens{store="sqlite"}'), 10);
+      assert.equal(value('tokenauth_store_up{store="sqlite"}'), 1);
+    } finally {
+      serving.child.kill('SIGKILL');
+    }
+  });
+
   it('refuses more than one worker with the memory store, with exit 2', async () => {
     const result = await runCli(['serve', '--workers', '2', '--store', 'memory:']);
     assert.equal(result.code, 2);

@@ -164,3 +164,55 @@ describe('metrics behind a bearer secret', () => {
     assert.ok(!server.logs.text.includes(METRICS_TOKEN));
   });
 });
+
+describe('metrics on a port of their own', () => {
+  let server: TestServer;
+  let metricsUrl: string;
+
+  before(async () => {
+    server = await startTestServer({ '--metrics-port': '0', '--metrics-token': METRICS_TOKEN });
+    assert.ok(server.metricsUrl, 'the server reports where its metrics listener is');
+    metricsUrl = server.metricsUrl;
+  });
+  after(() => server.close());
+
+  const scrapeHeaders = { authorization: `Bearer ${METRICS_TOKEN}` };
+
+  it('listens on another port than the API', () => {
+    assert.notEqual(new URL(metricsUrl).port, new URL(server.url).port);
+  });
+
+  it('serves the figures of the API port, which has no /metrics', async () => {
+    await loginOpen(server.url, 'metrics-port-user');
+    const response = await fetch(`${metricsUrl}/metrics`, { headers: scrapeHeaders });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.equal(sample(text, EVENTS, 'event="login_succeeded",outcome="success"'), 1);
+
+    const onApi = await fetch(`${server.url}/metrics`, { headers: scrapeHeaders });
+    assert.equal(onApi.status, 404);
+    assert.deepEqual(await onApi.json(), { error: 'Not found' });
+  });
+
+  it('keeps the bearer secret on its own port', async () => {
+    const response = await fetch(`${metricsUrl}/metrics`);
+    assert.equal(response.status, 401);
+    assert.deepEqual(await response.json(), { error: 'Invalid client credentials' });
+  });
+
+  it('answers nothing but /metrics', async () => {
+    for (const path of ['/', '/login', '/healthz']) {
+      const response = await fetch(`${metricsUrl}${path}`, { headers: scrapeHeaders });
+      assert.equal(response.status, 404, path);
+      assert.deepEqual(await response.json(), { error: 'Not found' });
+    }
+  });
+
+  it('closes with the server', async () => {
+    const stopped = await startTestServer({ '--metrics-port': '0' });
+    const url = stopped.metricsUrl ?? '';
+    assert.equal((await fetch(`${url}/metrics`)).status, 200);
+    await stopped.close();
+    await assert.rejects(fetch(`${url}/metrics`));
+  });
+});

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sendApiError } from '../error-handler.js';
-import { ApiError, serviceUnavailable } from '../errors.js';
+import { serviceUnavailable } from '../errors.js';
+import { registerMetricsRoute } from '../metrics-endpoint.js';
 import type { ServerServices } from '../services.js';
 
 export function registerHealthRoutes(app: FastifyInstance, services: ServerServices): void {
@@ -34,25 +34,8 @@ export function registerHealthRoutes(app: FastifyInstance, services: ServerServi
     return { status: 'ready', store: services.store.kind };
   });
 
-  const expectedDigest =
-    services.config.metricsToken === null ? null : sha256(`Bearer ${services.config.metricsToken}`);
-  app.get('/metrics', async (request, reply) => {
-    const presented = request.headers.authorization ?? '';
-    if (expectedDigest !== null && !timingSafeEqual(sha256(presented), expectedDigest)) {
-      throw new ApiError('INVALID_CLIENT', {
-        headers: { 'www-authenticate': 'Bearer realm="tokenauth-metrics"' },
-        reason: 'metrics scrape without the configured bearer secret',
-      });
-    }
-    reply.type(services.metrics.registry.contentType);
-    return services.metrics.registry.metrics();
-  });
-}
-
-/**
- * Digests have a fixed length, so comparing them in constant time reveals neither the secret's
- * length nor how many of its leading characters a guess got right.
- */
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  // With --metrics-port, scrapes go to their own listener and this port has no /metrics.
+  if (services.config.metricsPort === null) {
+    registerMetricsRoute(app, services.metrics.registry, services.config.metricsToken);
+  }
 }
