@@ -214,7 +214,7 @@ function set<K extends keyof ServerConfig>(
 }
 
 function storeUrl(text: string): Parsed<string> {
-  return /^(memory:$|sqlite:.+|rediss?:\/\/.+)/.test(text) ? text : INVALID;
+  return /^(memory:$|sqlite:.+|(rediss?|redis\+sentinel):\/\/.+)/.test(text) ? text : INVALID;
 }
 
 /** The flags `serve` accepts, for the command line to declare. */

@@ -3,7 +3,8 @@ import { MemoryStore } from './memory-store.js';
 import type { Store } from './store.js';
 
 /**
- * Opens the store a `--store` URL names: `memory:`, `sqlite:PATH` or `redis://…`.
+ * Opens the store a `--store` URL names: `memory:`, `sqlite:PATH`, `redis://…` or
+ * `redis+sentinel://…`.
  * Throws an Error whose message is safe to print (no credentials) for an unusable URL.
  *
  * Each backend's module is imported only when its scheme is asked for: ioredis alone costs
@@ -17,7 +18,7 @@ export async function openStore(url: string, logger: Logger): Promise<Store> {
     const { SqliteStore } = await import('./sqlite/sqlite-store.js');
     return SqliteStore.open(path, { logger });
   }
-  if (/^rediss?:\/\//.test(url)) {
+  if (/^(rediss?|redis\+sentinel):\/\//.test(url)) {
     const { RedisStore } = await import('./redis/redis-store.js');
     return RedisStore.open(url, { logger });
   }
@@ -32,6 +33,9 @@ export function describeStoreUrl(url: string): string {
     if (parsed.username && parsed.protocol.startsWith('redis')) parsed.username = '***';
     return parsed.toString();
   } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
+    // Not a WHATWG URL (a Sentinel URL listing several hosts): hide all before the last '@'.
+    const at = url.lastIndexOf('@');
+    const start = url.indexOf('//');
+    return at === -1 || start === -1 ? url : `${url.slice(0, start + 2)}***${url.slice(at)}`;
   }
 }

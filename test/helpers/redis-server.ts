@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ export interface RedisServerOptions {
   readonly password?: string;
   /** Turns on the append-only file, so `restart` brings the data back. */
   readonly appendOnly?: boolean;
+  /** Starts as a replica of the server on 127.0.0.1 at this port. */
+  readonly replicaOf?: number;
 }
 
 const BINARY = 'redis-server';
@@ -132,6 +134,9 @@ async function launch(
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly'];
   args.push(options.appendOnly ? 'yes' : 'no', '--dir', dir, '--logfile', logFile);
   if (options.password !== undefined) args.push('--requirepass', options.password);
+  if (options.replicaOf !== undefined) {
+    args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
+  }
 
   const child = spawn(BINARY, args, { stdio: 'ignore' });
   running.add(child);
@@ -171,4 +176,57 @@ function readLog(logFile: string): string {
   } catch {
     return 'no log written';
   }
+}
+
+/** A Redis Sentinel child process watching one master, owned by one test file. */
+export interface RedisSentinelHandle {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Sentinel on a free port that watches the master at 127.0.0.1:`masterPort` under
+ * `masterName`, with a quorum of one and short timeouts, so a test can fail over in seconds.
+ */
+export async function startRedisSentinel(
+  masterPort: number,
+  masterName: string,
+): Promise<RedisSentinelHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenauth-sentinel-'));
+  dirs.add(dir);
+  const port = await findFreePort();
+  // Sentinel rewrites its configuration file as it learns, so the file must be its own.
+  const configFile = join(dir, 'sentinel.conf');
+  writeFileSync(
+    configFile,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `logfile ${join(dir, 'sentinel.log')}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${masterName} 1000`,
+      `sentinel failover-timeout ${masterName} 5000`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(BINARY, [configFile, '--sentinel'], { stdio: 'ignore' });
+  running.add(child);
+  child.once('exit', () => forget(child));
+  try {
+    await waitUntil(child, () => answersPing(port), READY_TIMEOUT_MS, 'no PONG');
+  } catch (error) {
+    child.kill('SIGKILL');
+    const log = readLog(join(dir, 'sentinel.log'));
+    throw new Error(`redis sentinel on port ${port} did not start: ${log}`, { cause: error });
+  }
+  return {
+    port,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = waitForExit(child);
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

@@ -1,6 +1,7 @@
-import { Redis, ReplyError } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../store.js';
+import type { RedisTarget } from './redis-url.js';
 
 export interface RedisConnectionOptions {
   readonly logger: Logger;
@@ -17,10 +18,10 @@ const CONNECT_TIMEOUT_MS = 2000;
  * short capped back-off, so the store heals by itself when Redis returns.
  */
 export function createRedisClient(
-  url: string,
+  target: RedisTarget,
   options: RedisConnectionOptions,
 ): { client: Redis; watch: ConnectionWatch } {
-  const client = new Redis(url, {
+  const common = {
     lazyConnect: true,
     enableOfflineQueue: false,
     commandTimeout: options.commandTimeoutMs,
@@ -30,13 +31,26 @@ export function createRedisClient(
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     // Commands from concurrent requests issued in the same tick go out in one write.
     enableAutoPipelining: true,
+  } satisfies RedisOptions;
+  if (target.kind === 'node') {
+    const client = new Redis(target.url, common);
+    const { host, port, db } = client.options;
+    const where = { host: host ?? 'localhost', port: port ?? 6379, db: db ?? 0 };
+    return { client, watch: new ConnectionWatch(client, options.logger, where) };
+  }
+  const client = new Redis({
+    ...common,
+    ...target.options,
+    // Asking the Sentinels again goes on forever too, so the store heals after they return.
+    sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
   });
-  return { client, watch: new ConnectionWatch(client, options.logger) };
+  const where = { master: target.masterName, db: client.options.db ?? 0 };
+  return { client, watch: new ConnectionWatch(client, options.logger, where) };
 }
 
 /**
  * Logs each change of connection state once (lost: warn, back: info), never per command.
- * Only host, port and database are logged: the URL may carry a password. The 'error'
+ * Only where Redis is gets logged: the URL may carry a password. The 'error'
  * listener also keeps ioredis from crashing the process with an unhandled 'error' event.
  *
  * A frozen Redis (paused, swapping, stuck in a slow script) keeps its connection open, so no
@@ -46,14 +60,14 @@ export function createRedisClient(
 export class ConnectionWatch {
   readonly #client: Redis;
   readonly #logger: Logger;
-  readonly #where: { host: string; port: number; db: number };
+  /** Host, port and database, or a Sentinel master's name: never credentials. */
+  readonly #where: Readonly<Record<string, string | number>>;
   #state: 'connecting' | 'up' | 'silent' | 'down' = 'connecting';
 
-  constructor(client: Redis, logger: Logger) {
+  constructor(client: Redis, logger: Logger, where: Readonly<Record<string, string | number>>) {
     this.#client = client;
     this.#logger = logger;
-    const { host, port, db } = client.options;
-    this.#where = { host: host ?? 'localhost', port: port ?? 6379, db: db ?? 0 };
+    this.#where = where;
 
     client.on('ready', () => {
       const message =

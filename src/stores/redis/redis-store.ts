@@ -25,6 +25,7 @@ import {
   userToHash,
 } from './redis-records.js';
 import { defineScripts, queueScript, runScript } from './redis-scripts.js';
+import { parseRedisUrl } from './redis-url.js';
 
 export interface RedisStoreOptions {
   readonly logger: Logger;
@@ -43,10 +44,10 @@ const SWEEP_BATCH = 500;
 type Hash = Record<string, string>;
 
 /**
- * Keeps everything in one Redis node (Redis 7 or later), shared by every server process that
- * points at it. Each token change runs as one Lua script together with its indexes. Any
- * failure to reach Redis surfaces as StoreUnavailableError; the store never queues work for
- * later, and it reconnects by itself.
+ * Keeps everything in one Redis master (Redis 7 or later; found through Sentinel if the URL
+ * says so), shared by every server process that points at it. Each token change runs as one
+ * Lua script together with its indexes. Any failure to reach Redis surfaces as
+ * StoreUnavailableError; the store never queues work for later, and it reconnects by itself.
  */
 export class RedisStore implements Store {
   readonly kind = 'redis';
@@ -63,13 +64,12 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Connects to a `redis://` or `rediss://` (TLS) URL. Resolves even when Redis is down, so a
-   * server can start before its Redis: calls then fail as unavailable, and `ping` tells when
-   * the store is ready.
+   * Connects to a `redis://`, `rediss://` (TLS) or `redis+sentinel://` URL (see redis-url.ts).
+   * Resolves even when Redis is down, so a server can start before its Redis: calls then fail
+   * as unavailable, and `ping` tells when the store is ready.
    */
   static async open(url: string, options: RedisStoreOptions): Promise<RedisStore> {
-    assertRedisUrl(url);
-    const { client, watch } = createRedisClient(url, {
+    const { client, watch } = createRedisClient(parseRedisUrl(url), {
       logger: options.logger,
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     });
@@ -270,19 +270,6 @@ export class RedisStore implements Store {
     for (const key of keys) batch.hgetall(key);
     const replies = await this.#exec(() => batch.exec());
     return replies.map((reply) => (isHash(reply) ? reply : {}));
-  }
-}
-
-/** Node's URL errors carry the input, password included, so they must not escape as is. */
-function assertRedisUrl(url: string): void {
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new Error('the redis store URL cannot be parsed');
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new Error('the redis store URL must start with redis:// or rediss://');
   }
 }
 
