@@ -148,34 +148,29 @@ function installDrainRefusal(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     draining = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!draining) return;
+  // A callback hook, not an async one: it runs on every request, and a promise per request
+  // for a flag that is almost always false is measurable.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!draining) {
+      done();
+      return;
+    }
     reply.header('connection', 'close');
     sendApiError(reply, serviceUnavailable('shutting down'));
-    return reply;
   });
 }
 
 function installRequestMetrics(app: FastifyInstance, services: ServerServices): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, like the drain check: it runs once for every answer.
+  app.addHook('onResponse', (request, reply, done) => {
     // Routes are the registered patterns (or 'unmatched'), so the label set stays bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    services.metrics.observeRequest(
-      route,
-      request.method,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-    if (!services.logger.isLevelEnabled('debug')) return;
-    request.log.debug(
-      {
-        reqId: request.id,
-        method: request.method,
-        route,
-        status: reply.statusCode,
-        ms: reply.elapsedTime,
-      },
-      'request completed',
-    );
+    const { statusCode, elapsedTime } = reply;
+    services.metrics.observeRequest(route, request.method, statusCode, elapsedTime / 1000);
+    if (services.logger.isLevelEnabled('debug')) {
+      const fields = { reqId: request.id, method: request.method, route, status: statusCode };
+      request.log.debug({ ...fields, ms: elapsedTime }, 'request completed');
+    }
+    done();
   });
 }

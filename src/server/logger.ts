@@ -2,24 +2,23 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/server-config.js';
 
 /**
- * The redaction paths are a second line of defence only: no code path passes a token, a
- * password, a secret or a header object to the logger in the first place. pino compiles these
- * at start, so a bad path fails at once rather than at the first request.
+ * Keys whose values are never written, at any depth: a second line of defence only, since no
+ * code path passes a token, a password, a secret or a header object to the logger. This is
+ * done in the same walk that escapes control characters, rather than by pino's `redact`
+ * paths, because a second walk of every record cost a tenth of an open login's CPU; and a
+ * key here is censored at every depth, where the paths covered two levels.
  */
-const REDACT_PATHS = [
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
   'password',
+  'new_password',
   'token',
   'access_token',
   'secret',
   'authorization',
-  '*.password',
-  '*.token',
-  '*.access_token',
-  '*.secret',
-  '*.authorization',
-  'req.headers',
+  'cookie',
   'headers',
-];
+]);
+const CENSORED = '[redacted]';
 
 /**
  * JSON escapes CR, LF, ESC and the other C0 controls, but not DEL, the C1 controls (U+009B
@@ -29,18 +28,22 @@ const REDACT_PATHS = [
 const UNSAFE_FOR_LOGS = /[\u007f-\u009f\u2028\u2029]/gu;
 const MAX_DEPTH = 4;
 
+/**
+ * Without a destination, logs go to stdout through an asynchronous writer: under load the
+ * records of many requests leave in one write instead of a system call each. pino flushes it
+ * when the process exits; a power cut can lose the last few kilobytes of records.
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
     formatters: {
       log: (record: Record<string, unknown>) => neutralizeRecord(record, 0),
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /** A copy of a log record whose strings are safe to print; the caller's object is untouched. */
@@ -50,7 +53,8 @@ export function neutralizeRecord(
 ): Record<string, unknown> {
   const safe: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    safe[neutralizeString(key)] = neutralizeValue(value, depth + 1);
+    const censored = SENSITIVE_KEYS.has(key.toLowerCase()) && value !== undefined;
+    safe[neutralizeString(key)] = censored ? CENSORED : neutralizeValue(value, depth + 1);
   }
   return safe;
 }
