@@ -2,6 +2,7 @@ import { createServer, type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installBodyParsers } from './body-parsers.js';
+import { installClientAddress } from './client-address.js';
 import { installErrorHandler, sendApiError } from './error-handler.js';
 import { ERROR_CATALOGUE, type ErrorCode, serviceUnavailable } from './errors.js';
 import { installMethodRouting } from './method-routing.js';
@@ -82,6 +83,7 @@ export async function buildApp(
   installBodyParsers(app);
 
   app.decorateRequest('auth', null);
+  installClientAddress(app);
   installErrorHandler(app, services);
   installDrainRefusal(app);
   installMethodRouting(app);

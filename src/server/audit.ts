@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { fingerprintDigest } from '../core/tokens.js';
+import { clientAddress } from './client-address.js';
 
 export type AuditEvent =
   | 'login_succeeded'
@@ -78,7 +79,7 @@ export class AuditLog {
       tokenFingerprint: fields.digest === undefined ? undefined : fingerprintDigest(fields.digest),
       count: fields.count,
       reqId: request?.id,
-      clientAddress: request?.ip,
+      clientAddress: request ? clientAddress(request) : undefined,
     };
     const level = event === 'store_failed' ? 'error' : 'info';
     this.#logger[level](entry, event);

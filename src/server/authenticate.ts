@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fingerprintDigest } from '../core/tokens.js';
 import { normalizeUserId } from '../core/user-ids.js';
 import type { TokenRecord } from '../stores/store.js';
+import { clientAddress } from './client-address.js';
 import { readPresentedToken } from './credentials.js';
 import { ApiError, invalidToken, missingToken } from './errors.js';
 import type { ServerServices } from './services.js';
@@ -51,7 +52,7 @@ export async function authenticateToken(
   const check = await services.tokens.check(presented.token);
   if (!check.ok) {
     services.audit.tokenRejected(request, check.reason, check.digest);
-    await services.guesses.recordFailure(request.ip);
+    await services.guesses.recordFailure(clientAddress(request));
     throw invalidToken(check.reason);
   }
 
@@ -60,7 +61,7 @@ export async function authenticateToken(
     const claimed = normalizeUserId(presented.claimedId);
     if (!claimed.ok || claimed.id !== check.record.userId) {
       services.audit.tokenRejected(request, 'wrong_user', check.record.digest);
-      await services.guesses.recordFailure(request.ip);
+      await services.guesses.recordFailure(clientAddress(request));
       throw invalidToken('wrong_user');
     }
   }
@@ -78,7 +79,7 @@ export function refuseBlockedGuesser(
   request: FastifyRequest,
   throttledAs: 'too_many_requests' | 'invalid_token' = 'too_many_requests',
 ): void {
-  const retryAfterSeconds = services.guesses.retryAfterSeconds(request.ip);
+  const retryAfterSeconds = services.guesses.retryAfterSeconds(clientAddress(request));
   if (retryAfterSeconds === 0) return;
 
   services.audit.record(request, 'guessing_throttled', { outcome: 'failure' });

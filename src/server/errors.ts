@@ -44,7 +44,12 @@ export class ApiError extends Error {
   readonly reason: string | undefined;
 
   constructor(code: ErrorCode, options: ApiErrorOptions = {}) {
+    // A refusal of the client's request (4xx) is an answer, not a fault: its stack trace would
+    // never be read, and capturing one was the costliest step of refusing a guessed token.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_CATALOGUE[code].status < 500) Error.stackTraceLimit = 0;
     super(ERROR_CATALOGUE[code].message, { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
     this.statusCode = ERROR_CATALOGUE[code].status;
     this.headers = options.headers ?? {};

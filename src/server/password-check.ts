@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { MAX_PASSWORD_LENGTH } from '../core/passwords/password-policy.js';
+import { clientAddress } from './client-address.js';
 import { ApiError } from './errors.js';
 import type { ServerServices } from './services.js';
 
@@ -24,7 +25,7 @@ export async function checkPasswordAttempt(
     throw new ApiError('INVALID_REQUEST', { reason: 'password over the maximum length' });
   }
 
-  const decision = await services.throttle.checkAndCount(userId, request.ip);
+  const decision = await services.throttle.checkAndCount(userId, clientAddress(request));
   if (!decision.allowed) {
     services.audit.record(request, 'login_throttled', { outcome: 'failure', userId });
     throw new ApiError('TOO_MANY_LOGIN_ATTEMPTS', {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { digestToken, isWellFormedToken } from '../../core/tokens.js';
 import { refuseBlockedGuesser } from '../authenticate.js';
+import { clientAddress } from '../client-address.js';
 import { countAuthorizationHeaders } from '../credentials.js';
 import { ApiError, REALM } from '../errors.js';
 import { bodySchema, MAX_TEXT_LENGTH, stringField } from '../schemas.js';
@@ -51,7 +52,7 @@ export function registerIntrospectionRoutes(app: FastifyInstance, services: Serv
     refuseBlockedGuesser(services, request);
     const check = await services.tokens.check(request.body.token);
     if (!check.ok) {
-      await services.guesses.recordFailure(request.ip);
+      await services.guesses.recordFailure(clientAddress(request));
       return INACTIVE;
     }
 

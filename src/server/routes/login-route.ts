@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IssuedToken } from '../../core/token-service.js';
 import { normalizeUserId } from '../../core/user-ids.js';
+import { clientAddress } from '../client-address.js';
 import { ApiError } from '../errors.js';
 import { checkPasswordAttempt, NO_STORE } from '../password-check.js';
 import { bodySchema, idField, passwordField } from '../schemas.js';
@@ -49,7 +50,7 @@ function readUserId(raw: string): string {
 
 function loginContext(request: FastifyRequest) {
   const userAgent = request.headers['user-agent'] ?? '';
-  return { clientAddress: request.ip, userAgent: userAgent.slice(0, 256) };
+  return { clientAddress: clientAddress(request), userAgent: userAgent.slice(0, 256) };
 }
 
 function sendToken(reply: FastifyReply, issued: IssuedToken, ttlMs: number) {
