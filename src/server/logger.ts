@@ -26,6 +26,8 @@ const CENSORED = '[redacted]';
  * viewers break lines on. Those are written as `\u{…}` text instead.
  */
 const UNSAFE_FOR_LOGS = /[\u007f-\u009f\u2028\u2029]/gu;
+/** The same class without the global flag: a test is much cheaper than a replace that finds nothing. */
+const HAS_UNSAFE_FOR_LOGS = /[\u007f-\u009f\u2028\u2029]/u;
 const MAX_DEPTH = 4;
 
 /**
@@ -71,5 +73,6 @@ function neutralizeValue(value: unknown, depth: number): unknown {
 }
 
 function neutralizeString(text: string): string {
+  if (!HAS_UNSAFE_FOR_LOGS.test(text)) return text;
   return text.replace(UNSAFE_FOR_LOGS, (char) => `\\u{${char.codePointAt(0)?.toString(16)}}`);
 }
