@@ -138,6 +138,16 @@ async function launch(
     args.push('--replicaof', '127.0.0.1', String(options.replicaOf));
   }
 
+  return spawnUntilPing(args, port, logFile, 'redis-server');
+}
+
+/** Spawns redis-server with `args` and resolves once it answers on `port`; else kills it. */
+async function spawnUntilPing(
+  args: readonly string[],
+  port: number,
+  logFile: string,
+  what: string,
+): Promise<ChildProcess> {
   const child = spawn(BINARY, args, { stdio: 'ignore' });
   running.add(child);
   child.once('exit', () => forget(child));
@@ -146,7 +156,7 @@ async function launch(
   } catch (error) {
     child.kill('SIGKILL');
     const log = readLog(logFile);
-    throw new Error(`redis-server on port ${port} did not start: ${log}`, { cause: error });
+    throw new Error(`${what} on port ${port} did not start: ${log}`, { cause: error });
   }
   return child;
 }
@@ -197,29 +207,21 @@ export async function startRedisSentinel(
   const port = await findFreePort();
   // Sentinel rewrites its configuration file as it learns, so the file must be its own.
   const configFile = join(dir, 'sentinel.conf');
+  const logFile = join(dir, 'sentinel.log');
   writeFileSync(
     configFile,
     [
       `port ${port}`,
       'bind 127.0.0.1',
       `dir ${dir}`,
-      `logfile ${join(dir, 'sentinel.log')}`,
+      `logfile ${logFile}`,
       `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
       `sentinel down-after-milliseconds ${masterName} 1000`,
       `sentinel failover-timeout ${masterName} 5000`,
       '',
     ].join('\n'),
   );
-  const child = spawn(BINARY, [configFile, '--sentinel'], { stdio: 'ignore' });
-  running.add(child);
-  child.once('exit', () => forget(child));
-  try {
-    await waitUntil(child, () => answersPing(port), READY_TIMEOUT_MS, 'no PONG');
-  } catch (error) {
-    child.kill('SIGKILL');
-    const log = readLog(join(dir, 'sentinel.log'));
-    throw new Error(`redis sentinel on port ${port} did not start: ${log}`, { cause: error });
-  }
+  const child = await spawnUntilPing([configFile, '--sentinel'], port, logFile, 'redis sentinel');
   return {
     port,
     async stop() {
