@@ -38,26 +38,31 @@ async function statusesEverywhere(servers: TestServer[], tokens: string[]): Prom
   return Promise.all(tokens.flatMap((token) => servers.map((s) => status(s, '/me', token))));
 }
 
+/** A redis-server of its own and three servers on it, closed after the suite. */
+function useThreeInstances(login: 'open' | 'password'): { servers: TestServer[] } {
+  const fleet: { servers: TestServer[] } = { servers: [] };
+  let redis: RedisServerHandle | undefined;
+  before(async () => {
+    const started = await startRedisServer();
+    redis = started;
+    fleet.servers = await Promise.all(
+      [0, 1, 2].map(() => startTestServer({ '--store': started.url, '--login': login })),
+    );
+  });
+  after(async () => {
+    await Promise.all(fleet.servers.map((server) => server.close()));
+    await redis?.stop();
+  });
+  return fleet;
+}
+
 describe('three instances on one Redis under concurrent load', {
   skip: availability.reason ?? false,
 }, () => {
-  let redis: RedisServerHandle;
-  let servers: TestServer[] = [];
-
-  before(async () => {
-    redis = await startRedisServer();
-    servers = await Promise.all(
-      [0, 1, 2].map(() => startTestServer({ '--store': redis.url, '--login': 'open' })),
-    );
-  });
-
-  after(async () => {
-    await Promise.all(servers.map((server) => server.close()));
-    await redis?.stop();
-  });
+  const fleet = useThreeInstances('open');
 
   it('accepts every token everywhere at once, and refuses each logged-out one everywhere', async () => {
-    const pick = (i: number) => servers[i % servers.length] as TestServer;
+    const pick = (i: number) => fleet.servers[i % fleet.servers.length] as TestServer;
     const logins = await Promise.all(
       Array.from({ length: USERS }, (_, i) => login(pick(i), { id: `load-${i}` })),
     );
@@ -66,7 +71,7 @@ describe('three instances on one Redis under concurrent load', {
       assert.ok(token);
       return token;
     });
-    assertAll(await statusesEverywhere(servers, tokens), 200, 'fresh tokens, every instance');
+    assertAll(await statusesEverywhere(fleet.servers, tokens), 200, 'fresh tokens, every instance');
 
     // Half the tokens are logged out, each on another instance than the one that minted it,
     // while the other half keep being used on all three.
@@ -74,33 +79,22 @@ describe('three instances on one Redis under concurrent load', {
     const staying = tokens.filter((_, i) => i % 2 === 1);
     const [logouts, during] = await Promise.all([
       Promise.all(leaving.map((token, i) => status(pick(i + 1), '/logout', token, 'POST'))),
-      statusesEverywhere(servers, staying),
+      statusesEverywhere(fleet.servers, staying),
     ]);
     assertAll(logouts, 200, 'logouts');
     assertAll(during, 200, 'tokens in use during the logouts');
 
-    assertAll(await statusesEverywhere(servers, leaving), 401, 'logged out, every instance');
-    assertAll(await statusesEverywhere(servers, staying), 200, 'still live, every instance');
+    assertAll(await statusesEverywhere(fleet.servers, leaving), 401, 'logged out, every instance');
+    assertAll(await statusesEverywhere(fleet.servers, staying), 200, 'still live, every instance');
   });
 });
 
 describe('three password-login instances on one Redis share the address limit', {
   skip: availability.reason ?? false,
 }, () => {
-  let redis: RedisServerHandle;
-  let servers: TestServer[] = [];
-
+  const fleet = useThreeInstances('password');
   before(async () => {
-    redis = await startRedisServer();
-    servers = await Promise.all(
-      [0, 1, 2].map(() => startTestServer({ '--store': redis.url, '--login': 'password' })),
-    );
-    assert.ok((await servers[0]?.services.accounts.addUser('ivy', PASSWORD))?.ok);
-  });
-
-  after(async () => {
-    await Promise.all(servers.map((server) => server.close()));
-    await redis?.stop();
+    assert.ok((await fleet.servers[0]?.services.accounts.addUser('ivy', PASSWORD))?.ok);
   });
 
   it('lets exactly the per-minute number of attempts through, whichever instance takes them', async () => {
@@ -109,7 +103,10 @@ describe('three password-login instances on one Redis share the address limit', 
     // Each attempt names an id of its own, so only the address limit can refuse it.
     const answers = await Promise.all(
       Array.from({ length: attempts }, (_, i) =>
-        login(servers[i % servers.length] as TestServer, { id: `nobody-${i}`, password: 'x' }),
+        login(fleet.servers[i % fleet.servers.length] as TestServer, {
+          id: `nobody-${i}`,
+          password: 'x',
+        }),
       ),
     );
 
@@ -118,7 +115,7 @@ describe('three password-login instances on one Redis share the address limit', 
     assert.equal(judged, perMinute);
     assert.equal(refused, attempts - perMinute);
 
-    for (const server of servers) {
+    for (const server of fleet.servers) {
       const right = await login(server, { id: 'ivy', password: PASSWORD });
       assert.equal(right.status, 429, 'the address is over its limit on every instance');
     }
